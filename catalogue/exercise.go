@@ -1,0 +1,323 @@
+package catalogue
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/streamlab/streamlab/checks"
+	"github.com/streamlab/streamlab/datagen"
+	"go.yaml.in/yaml/v3"
+)
+
+// SpecFile is the name of the spec in every exercise folder.
+const SpecFile = "exercise.yaml"
+
+// Exercise is one exercise: its spec, and where its starter and solution are.
+type Exercise struct {
+	ID          string // <track>/<slug>
+	Track       string
+	Slug        string
+	Dir         string // starter folder, relative to the content root
+	SolutionDir string
+	Lab         string // id of the lab that lists it
+	Spec
+}
+
+// Spec is the content of exercise.yaml.
+type Spec struct {
+	Title   string
+	Cluster string // "kafka" or "pulsar"
+	Task    string // markdown: what the program must do
+	Files   []string
+	Timeout time.Duration
+	// Build and Run are shell commands run in the exercise folder. A Go
+	// exercise builds first so that the time limit covers only the run.
+	Build string
+	Run   string
+	// Variables in the order the spec gives them.
+	Variables []Variable
+	Seeds     []Seed
+	Hints     []string
+	Checks    []checks.Spec
+}
+
+// MaxScore is the sum of the checks' points.
+func (s Spec) MaxScore() int {
+	n := 0
+	for _, c := range s.Checks {
+		n += c.Points
+	}
+	return n
+}
+
+// Variable kinds.
+const (
+	KindTopic        = "topic"
+	KindGroup        = "group"
+	KindFile         = "file"
+	KindSubscription = "subscription"
+	KindNamespace    = "namespace"
+)
+
+// Variable is an environment variable the program receives. Names of
+// topics, groups, subscriptions and namespaces are made unique per run;
+// files are generated per run.
+type Variable struct {
+	Name string `yaml:"-"`
+	Line int    `yaml:"-"`
+	Kind string `yaml:"kind"`
+	// Topics: created before the run unless create is false.
+	Partitions int               `yaml:"partitions"`
+	Create     *bool             `yaml:"create"`
+	Configs    map[string]string `yaml:"configs"`
+	// Pulsar topics live in this namespace variable (default public/default).
+	Namespace string `yaml:"namespace"`
+	// Files: what to generate.
+	Generator          string `yaml:"generator"`
+	datagen.OrdersSpec `yaml:",inline"`
+}
+
+// Created reports whether the grader creates the resource before the run.
+func (v Variable) Created() bool { return v.Create == nil || *v.Create }
+
+// Seed fills a topic from an input file before the program runs.
+type Seed struct {
+	Topic string `yaml:"topic"`
+	From  string `yaml:"from"`
+	Key   string `yaml:"key"` // input field used as the record key
+	Line  int    `yaml:"-"`
+}
+
+type rawSpec struct {
+	Title     string      `yaml:"title"`
+	Cluster   string      `yaml:"cluster"`
+	Task      string      `yaml:"task"`
+	Files     []string    `yaml:"files"`
+	Timeout   string      `yaml:"timeout"`
+	Build     *string     `yaml:"build"`
+	Run       string      `yaml:"run"`
+	Variables yaml.Node   `yaml:"variables"`
+	Seed      []yaml.Node `yaml:"seed"`
+	Hints     []string    `yaml:"hints"`
+	Checks    []yaml.Node `yaml:"checks"`
+}
+
+// Default commands for a Go exercise: build once, then run the binary.
+const (
+	DefaultBuild = `go build -o "$STREAMLAB_PROGRAM" .`
+	DefaultRun   = `"$STREAMLAB_PROGRAM"`
+)
+
+var varName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// parseSpec reads an exercise.yaml, adding every problem it finds to c.
+func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		c.add(file, yamlErrLine(err), "not valid YAML: %s", stripLine(err.Error()))
+		return Spec{}, false
+	}
+	if len(doc.Content) == 0 {
+		c.add(file, 0, "empty exercise spec")
+		return Spec{}, false
+	}
+	var raw rawSpec
+	if err := checks.StrictDecode(doc.Content[0], &raw); err != nil {
+		addErr(c, file, err)
+		return Spec{}, false
+	}
+	before := len(c.ps)
+	s := Spec{Title: raw.Title, Cluster: raw.Cluster, Task: raw.Task, Files: raw.Files, Hints: raw.Hints, Run: raw.Run}
+	root := doc.Content[0]
+	if s.Title == "" {
+		c.add(file, root.Line, "title is missing")
+	}
+	if s.Cluster != "kafka" && s.Cluster != "pulsar" {
+		c.add(file, keyLine(root, "cluster"), "cluster must be kafka or pulsar, not %q", s.Cluster)
+	}
+	if len(s.Files) == 0 {
+		c.add(file, root.Line, "files is missing: list the files the learner edits")
+	}
+	if len(s.Hints) < 2 {
+		c.add(file, keyLine(root, "hints"), "give at least two hints, from a nudge to the near-answer")
+	}
+	s.Timeout = 60 * time.Second
+	if raw.Timeout != "" {
+		d, err := time.ParseDuration(raw.Timeout)
+		if err != nil || d <= 0 {
+			c.add(file, keyLine(root, "timeout"), "timeout %q is not a duration like 60s", raw.Timeout)
+		}
+		s.Timeout = d
+	}
+	switch {
+	case raw.Build != nil:
+		s.Build = *raw.Build
+	case raw.Run == "":
+		s.Build = DefaultBuild
+	}
+	if s.Run == "" {
+		s.Run = DefaultRun
+	}
+
+	vars := map[string]Variable{}
+	if v := &raw.Variables; v.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			k, node := v.Content[i], v.Content[i+1]
+			var vr Variable
+			if err := checks.StrictDecode(node, &vr); err != nil {
+				addErr(c, file, err)
+				continue
+			}
+			vr.Name, vr.Line = k.Value, k.Line
+			if !varName.MatchString(vr.Name) {
+				c.add(file, k.Line, "variable %q must be an UPPER_CASE environment variable name", vr.Name)
+			}
+			if _, dup := vars[vr.Name]; dup {
+				c.add(file, k.Line, "variable %s is declared twice", vr.Name)
+			}
+			validateVariable(file, vr, c)
+			vars[vr.Name] = vr
+			s.Variables = append(s.Variables, vr)
+		}
+	} else if v.Kind != 0 {
+		c.add(file, v.Line, "variables must be a mapping of NAME: {kind: ...}")
+	}
+	for _, vr := range s.Variables {
+		if vr.Namespace != "" && vars[vr.Namespace].Kind != KindNamespace {
+			c.add(file, vr.Line, "%s: namespace %s is not a variable of kind namespace", vr.Name, vr.Namespace)
+		}
+	}
+
+	for _, n := range raw.Seed {
+		var sd Seed
+		if err := checks.StrictDecode(&n, &sd); err != nil {
+			addErr(c, file, err)
+			continue
+		}
+		sd.Line = n.Line
+		if vars[sd.Topic].Kind != KindTopic || !vars[sd.Topic].Created() {
+			c.add(file, n.Line, "seed topic %q must be a topic variable the grader creates", sd.Topic)
+		}
+		if vars[sd.From].Kind != KindFile {
+			c.add(file, n.Line, "seed from %q must be a file variable", sd.From)
+		}
+		s.Seeds = append(s.Seeds, sd)
+	}
+
+	for i := range raw.Checks {
+		n := &raw.Checks[i]
+		cs, err := checks.Parse(n)
+		if err != nil {
+			addErr(c, file, err)
+			continue
+		}
+		for _, ref := range cs.Check.Vars() {
+			if _, ok := vars[ref]; !ok {
+				c.add(file, n.Line, "check %q refers to variable %s, which the spec does not declare", cs.Name, ref)
+			}
+		}
+		if cs.Check.Needs() != s.Cluster {
+			c.add(file, n.Line, "check %q is a %s check in a %s exercise", cs.Name, cs.Check.Needs(), s.Cluster)
+		}
+		s.Checks = append(s.Checks, cs)
+	}
+	if len(raw.Checks) == 0 {
+		c.add(file, root.Line, "no checks: an exercise without checks would pass anything")
+	}
+	return s, len(c.ps) == before
+}
+
+func validateVariable(file string, v Variable, c *collector) {
+	switch v.Kind {
+	case KindTopic:
+		if v.Partitions < 0 {
+			c.add(file, v.Line, "%s: partitions must be positive", v.Name)
+		}
+	case KindFile:
+		if v.Generator != "orders" {
+			c.add(file, v.Line, "%s: generator must be orders, not %q", v.Name, v.Generator)
+		}
+	case KindGroup, KindSubscription, KindNamespace:
+	default:
+		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, not %q", v.Name, v.Kind)
+	}
+}
+
+func addErr(c *collector, file string, err error) {
+	var le *checks.LineError
+	if errors.As(err, &le) {
+		c.add(file, le.Line, "%s", stripLine(le.Msg))
+		return
+	}
+	c.add(file, yamlErrLine(err), "%s", stripLine(err.Error()))
+}
+
+var lineRe = regexp.MustCompile(`line (\d+): `)
+
+// yamlErrLine finds the line yaml.v3 wrote into an error message.
+func yamlErrLine(err error) int {
+	m := lineRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	var n int
+	fmt.Sscan(m[1], &n)
+	return n
+}
+
+func stripLine(s string) string {
+	s = strings.TrimPrefix(s, "yaml: ")
+	return lineRe.ReplaceAllString(s, "")
+}
+
+func keyLine(m *yaml.Node, key string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return m.Line
+}
+
+// loadExercise reads one exercise folder.
+func loadExercise(fsys fs.FS, dir string, c *collector) (*Exercise, bool) {
+	track, folder := path.Base(path.Dir(dir)), path.Base(dir)
+	slug := folderSlug(folder)
+	file := path.Join(dir, SpecFile)
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		c.add(dir, 0, "no %s: every exercise folder needs one", SpecFile)
+		return nil, false
+	}
+	spec, ok := parseSpec(file, data, c)
+	ex := &Exercise{
+		ID: track + "/" + slug, Track: track, Slug: slug, Dir: dir,
+		SolutionDir: path.Join("solutions", track, folder), Spec: spec,
+	}
+	if spec.Cluster != "" && spec.Cluster != track {
+		c.add(file, 0, "an exercise in track %s must use cluster %s", track, track)
+	}
+	for _, f := range spec.Files {
+		starter, err := fs.ReadFile(fsys, path.Join(dir, f))
+		if err != nil {
+			c.add(file, 0, "starter file %s is missing", f)
+		} else if !strings.Contains(string(starter), "TODO") {
+			c.add(path.Join(dir, f), 0, "a starter marks what to do with TODO")
+		}
+		if _, err := fs.Stat(fsys, path.Join(ex.SolutionDir, f)); err != nil {
+			c.add(file, 0, "solution file %s is missing", path.Join(ex.SolutionDir, f))
+		}
+	}
+	return ex, ok
+}
+
+var numbered = regexp.MustCompile(`^\d+-`)
+
+// folderSlug turns "02-keyed-producer" into "keyed-producer": the number
+// orders folders on disk, the slug is the stable id.
+func folderSlug(folder string) string { return numbered.ReplaceAllString(folder, "") }
