@@ -53,6 +53,9 @@ func unknownKeys(node *yaml.Node, t reflect.Type) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == reflect.TypeFor[yaml.Node]() {
+		return nil // decoded later, by whoever reads the node
+	}
 	switch {
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
 		fields := yamlFields(t)

@@ -28,6 +28,12 @@ type Env struct {
 	topics map[string][]Record // read cache, cleared by Fresh
 }
 
+// View returns an Env with the same run and clients and a read cache of its
+// own, for a check polled alongside others.
+func (e *Env) View() *Env {
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts}
+}
+
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the
 // cluster as it is now.
 func (e *Env) Fresh() {

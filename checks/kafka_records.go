@@ -102,9 +102,9 @@ func short(s string) string {
 	return s
 }
 
-// jsonField returns a top-level field of a JSON object as text: strings as
+// JSONField returns a top-level field of a JSON object as text: strings as
 // they are, numbers and booleans as written.
-func jsonField(value []byte, field string) (string, bool) {
+func JSONField(value []byte, field string) (string, bool) {
 	dec := json.NewDecoder(bytes.NewReader(value))
 	dec.UseNumber()
 	var m map[string]any
@@ -154,7 +154,7 @@ func (p keyFieldParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	var bad []string
 	noKey := 0
 	for _, r := range recs {
-		want, ok := jsonField(r.Value, p.Field)
+		want, ok := JSONField(r.Value, p.Field)
 		if !ok {
 			bad = append(bad, fmt.Sprintf("partition %d offset %d has no %q field in its value", r.Partition, r.Offset, p.Field))
 			continue
@@ -194,7 +194,7 @@ func (p colocatedParams) group(r Record) string {
 	if p.Field == "" {
 		return keyText(r.Key)
 	}
-	v, ok := jsonField(r.Value, p.Field)
+	v, ok := JSONField(r.Value, p.Field)
 	if !ok {
 		return "(no " + p.Field + ")"
 	}
@@ -281,7 +281,7 @@ func (p orderParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	var bad []string
 	for _, r := range recs { // by partition, then offset
 		g := grouper.group(r)
-		s, ok := jsonField(r.Value, p.Order)
+		s, ok := JSONField(r.Value, p.Order)
 		n, err := strconv.ParseFloat(s, 64)
 		if !ok || err != nil {
 			bad = append(bad, fmt.Sprintf("partition %d offset %d has no numeric %s", r.Partition, r.Offset, p.Order))
@@ -324,8 +324,8 @@ func (p latestParams) expected(orders []datagen.Order) map[string]string {
 	acc := map[string]*big.Int{}
 	lastv := map[string]string{}
 	for _, l := range datagen.Lines(orders) {
-		g, _ := jsonField([]byte(l), p.GroupBy)
-		v, _ := jsonField([]byte(l), p.Field)
+		g, _ := JSONField([]byte(l), p.GroupBy)
+		v, _ := JSONField([]byte(l), p.Field)
 		n, ok := new(big.Int).SetString(v, 10)
 		if !ok {
 			n = new(big.Int)
