@@ -169,10 +169,10 @@ func (p keyFieldParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	if len(bad) == 0 {
 		return passed("All %d records are keyed by %s.", len(recs), p.Field)
 	}
-	hint := "The key must be the record's " + p.Field + " exactly."
 	if noKey == len(recs) {
-		hint = "None of the records has a key: set the record key to the " + p.Field + " when producing."
+		return failed("None of the %d records has a key: set each record's key to its %s when producing.", len(recs), p.Field)
 	}
+	hint := "The key must be the record's " + p.Field + " exactly."
 	return failed("%d of %d records are not keyed by %s (%s). %s", len(bad), len(recs), p.Field, examples(bad), hint)
 }
 
@@ -430,6 +430,10 @@ func (p groupParams) Evaluate(ctx context.Context, env *Env) Outcome {
 		return errored(fmt.Errorf("listing end offsets of %s: %w", topic, err))
 	}
 	committed, err := adm.FetchOffsetsForTopics(ctx, group, topic)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		// Some brokers answer so for a group that never committed.
+		err, committed = nil, nil
+	}
 	if err != nil {
 		return errored(fmt.Errorf("fetching committed offsets of group %s: %w", group, err))
 	}

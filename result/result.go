@@ -76,6 +76,9 @@ func (r *Result) Finish() {
 		r.MaxScore += t.MaxScore
 		switch {
 		case t.Status == Error:
+			if status != Error && r.Message == "" {
+				r.Message = t.Name + ": " + t.Message
+			}
 			status = Error
 		case t.Status == Fail && status == Pass:
 			status = Fail

@@ -1,0 +1,60 @@
+// Package auto chooses a cluster provider by name, or — for "auto" — the
+// best one this machine can run: docker when an engine answers, else local
+// JVMs when Java and the jars are there, else (Kafka only) embedded.
+package auto
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/containers/local"
+)
+
+// Names are the provider names a user can give.
+var Names = []string{"auto", "embedded", "local"}
+
+// Choice is a provider and why it was chosen, for the learner to read.
+type Choice struct {
+	Provider containers.Provider
+	Why      string
+}
+
+// Options carry what the providers need from flags and config.
+type Options struct {
+	Local local.Options
+}
+
+// Choose returns the provider called name for clusters of kind k.
+func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
+	switch name {
+	case "embedded":
+		if k != containers.Kafka {
+			return Choice{}, fmt.Errorf("the embedded provider runs Kafka only; for %s exercises use --cluster local (Java 17+ and scripts/fetch-%s)", k, k)
+		}
+		return Choice{embedded.New(), "chosen with --cluster embedded"}, nil
+	case "local":
+		p := local.New(opts.Local)
+		if err := p.Check(k); err != nil {
+			return Choice{}, err
+		}
+		return Choice{p, "chosen with --cluster local"}, nil
+	case "", "auto":
+		p := local.New(opts.Local)
+		err := p.Check(k)
+		if err == nil {
+			return Choice{p, fmt.Sprintf("auto: real %s as a local JVM process (Java and jars found)", k)}, nil
+		}
+		if k == containers.Kafka {
+			return Choice{embedded.New(), "auto: in-process Kafka, since no local Kafka can run here (" + firstLine(err) + ")"}, nil
+		}
+		return Choice{}, fmt.Errorf("no provider can run %s here: %w", k, err)
+	}
+	return Choice{}, fmt.Errorf("unknown cluster provider %q (use one of %s)", name, strings.Join(Names, ", "))
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
