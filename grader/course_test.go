@@ -1,0 +1,145 @@
+package grader_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamlab/streamlab"
+	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+)
+
+// repoRoot is where exercises/ and solutions/ are on disk.
+const repoRoot = ".."
+
+func loadCourse(t testing.TB) *catalogue.Catalogue {
+	t.Helper()
+	cat, err := catalogue.Load(streamlab.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// clusters starts clusters of a provider on demand, one per kind, and
+// stops them when the test ends.
+type clusters struct {
+	t       testing.TB
+	p       containers.Provider
+	started map[containers.Kind]containers.Cluster
+}
+
+func newClusters(t testing.TB, p containers.Provider) *clusters {
+	c := &clusters{t: t, p: p, started: map[containers.Kind]containers.Cluster{}}
+	t.Cleanup(func() {
+		for _, cl := range c.started {
+			_ = cl.Stop(context.Background())
+		}
+	})
+	return c
+}
+
+func (c *clusters) get(k containers.Kind) containers.Cluster {
+	c.t.Helper()
+	if cl, ok := c.started[k]; ok {
+		return cl
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cl, err := c.p.Start(ctx, k, nil)
+	if err != nil {
+		c.t.Fatalf("starting %s on %s: %v", k, c.p.Name(), err)
+	}
+	c.started[k] = cl
+	return cl
+}
+
+// localProvider returns the local provider, or skips when this machine
+// cannot run it — unless STREAMLAB_REQUIRE_LOCAL=1 (CI), where a missing
+// JVM or jar must fail loudly rather than pass by skipping.
+func localProvider(t testing.TB, k containers.Kind) *local.Provider {
+	t.Helper()
+	p := local.New(local.Options{})
+	if err := p.Check(k); err != nil {
+		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
+			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but local %s cannot run: %v", k, err)
+		}
+		t.Skipf("local %s not available (%v); run scripts/fetch-%s", k, err, k)
+	}
+	return p
+}
+
+func grade(t *testing.T, cl containers.Cluster, ex *catalogue.Exercise, dir, run string) result.Result {
+	t.Helper()
+	abs, err := filepath.Abs(filepath.Join(repoRoot, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: abs, Run: run, Cluster: cl, Provider: "test"})
+}
+
+func describe(r result.Result) string {
+	var b strings.Builder
+	b.WriteString(string(r.Status) + " " + r.Message + "\n")
+	for _, t := range r.Tests {
+		b.WriteString("  " + string(t.Status) + " " + t.Name + ": " + t.Message + "\n")
+	}
+	if r.Output != "" {
+		b.WriteString("program output:\n" + r.Output)
+	}
+	return b.String()
+}
+
+// The catalogue self-check: every solution passes, every starter fails —
+// and fails, not errors: a starter's failure is the learner's to fix.
+func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
+	cat := loadCourse(t)
+	cs := newClusters(t, p)
+	for _, ex := range cat.Exercises {
+		if !containsKind(kinds, containers.Kind(ex.Cluster)) {
+			continue
+		}
+		t.Run(ex.ID+"/solution", func(t *testing.T) {
+			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, ex.SolutionDir, "")
+			if r.Status != result.Pass || r.Score != r.MaxScore {
+				t.Fatalf("the solution does not pass:\n%s", describe(r))
+			}
+		})
+		t.Run(ex.ID+"/starter", func(t *testing.T) {
+			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, ex.Dir, "")
+			if r.Status != result.Fail {
+				t.Fatalf("the starter should fail its checks:\n%s", describe(r))
+			}
+			for _, test := range r.Tests {
+				if test.Status == result.Fail && test.Message == "" {
+					t.Errorf("check %q fails without saying why", test.Name)
+				}
+			}
+		})
+	}
+}
+
+func containsKind(ks []containers.Kind, k containers.Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCourseOnEmbeddedKafka(t *testing.T) {
+	testCourse(t, embedded.New(), containers.Kafka)
+}
+
+func TestCourseOnLocalKafka(t *testing.T) {
+	testCourse(t, localProvider(t, containers.Kafka), containers.Kafka)
+}
