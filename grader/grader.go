@@ -395,3 +395,17 @@ func (g *run) cleanup() {
 
 // fieldOf reads a field of a JSON line for seeding keys.
 func fieldOf(line, field string) (string, bool) { return checks.JSONField([]byte(line), field) }
+
+// Remove deletes the topics, groups and subscriptions of a run made with
+// Keep, once the learner is done looking at them.
+func Remove(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, values map[string]string) error {
+	be := newBackend(cl)
+	if be == nil {
+		return fmt.Errorf("no backend for %s clusters", cl.Kind())
+	}
+	defer be.Close()
+	if err := be.Connect(ctx); err != nil {
+		return err
+	}
+	return be.Remove(ctx, ex.Variables, values)
+}
