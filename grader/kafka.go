@@ -49,7 +49,8 @@ func (b *kafkaBackend) Connect(ctx context.Context) error {
 func (b *kafkaBackend) Healthy(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := b.adm.ListBrokers(ctx); err != nil {
+	// Ping makes a real round trip; metadata answers may come from a cache.
+	if err := b.cl.Ping(ctx); err != nil {
 		return fmt.Errorf("Kafka at %s does not answer: %w", strings.Join(b.ep.KafkaBootstrap, ","), err)
 	}
 	return nil

@@ -1,0 +1,112 @@
+package grader_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+)
+
+// killable is a cluster a test can crash.
+type killable interface {
+	containers.Cluster
+	Kill() error
+}
+
+// A broker that dies while the program runs makes the run an error — the
+// cluster's fault — never a failure charged to the learner.
+func testBrokerKilledMidCheck(t *testing.T, p containers.Provider) {
+	ctx := context.Background()
+	cl, err := p.Start(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop(ctx)
+	k, ok := cl.(killable)
+	if !ok {
+		t.Fatalf("%T cannot be killed", cl)
+	}
+	ex := loadCourse(t).Exercise("kafka/keyed-producer")
+	var killErr error
+	r := grader.Run(ctx, grader.Request{
+		Exercise: ex, Dir: t.TempDir(), Cluster: cl, Provider: p.Name(),
+		// The "program" crashes the broker and exits: every check then
+		// finds an unreachable cluster.
+		Run: "sleep 0.2",
+		Events: func(e grader.Event) {
+			if e.Stage == grader.StageRunning {
+				killErr = k.Kill()
+			}
+		},
+	})
+	if killErr != nil {
+		t.Fatal(killErr)
+	}
+	if r.Status != result.Error {
+		t.Fatalf("status %s, want error:\n%s", r.Status, describe(r))
+	}
+	if !strings.Contains(r.Message, "cluster") {
+		t.Fatalf("message %q does not say the cluster failed", r.Message)
+	}
+	if r.Status.ExitCode() != 2 {
+		t.Fatalf("exit code %d, want 2", r.Status.ExitCode())
+	}
+}
+
+func TestBrokerKilledMidCheckEmbedded(t *testing.T) { testBrokerKilledMidCheck(t, embedded.New()) }
+
+func TestBrokerKilledMidCheckLocal(t *testing.T) {
+	testBrokerKilledMidCheck(t, localProvider(t, containers.Kafka))
+}
+
+// A program that never exits is stopped at the exercise's time limit, with
+// its children, and the learner is told why.
+func TestProgramThatHangsIsStoppedAtItsLimit(t *testing.T) {
+	ctx := context.Background()
+	cl, err := embedded.New().Start(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop(ctx)
+	ex := *loadCourse(t).Exercise("kafka/keyed-producer")
+	ex.Timeout = 500 * time.Millisecond
+	r := grader.Run(ctx, grader.Request{Exercise: &ex, Dir: t.TempDir(), Cluster: cl, Run: "sleep 1000 & sleep 1000"})
+	if r.Status != result.Fail {
+		t.Fatalf("status %s, want fail:\n%s", r.Status, describe(r))
+	}
+	prog := r.Tests[0]
+	if prog.Status != result.Fail || !strings.Contains(prog.Message, "time limit") {
+		t.Fatalf("program test %+v does not report the time limit", prog)
+	}
+	if r.Timings.Program > 10*ex.Timeout+5*time.Second {
+		t.Fatalf("the program ran %s, far past its limit", r.Timings.Program)
+	}
+}
+
+// Cancelling (Ctrl-C, Esc) stops the program and ends the run as an error.
+func TestCancelledRunIsAnError(t *testing.T) {
+	ctx := context.Background()
+	cl, err := embedded.New().Start(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop(ctx)
+	ex := loadCourse(t).Exercise("kafka/keyed-producer")
+	runCtx, cancel := context.WithCancel(ctx)
+	r := grader.Run(runCtx, grader.Request{
+		Exercise: ex, Dir: t.TempDir(), Cluster: cl, Run: "sleep 1000",
+		Events: func(e grader.Event) {
+			if e.Stage == grader.StageRunning {
+				time.AfterFunc(200*time.Millisecond, cancel)
+			}
+		},
+	})
+	if r.Status != result.Error || !strings.Contains(r.Message, "cancelled") {
+		t.Fatalf("status %s %q, want error: cancelled", r.Status, r.Message)
+	}
+}
