@@ -1,0 +1,114 @@
+package grader_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/result"
+)
+
+// A learner submission the course never saw: another client, another
+// language, or a real mistake. The grader must judge each by the cluster.
+type submission struct {
+	exercise string
+	name     string
+	run      string   // run in testdata/learners
+	want     result.Status
+	failing  []string // checks that must fail (the rest must pass)
+	python   bool
+}
+
+var submissions = []submission{
+	{exercise: "kafka/create-topic", name: "python confluent-kafka", run: "$PY python/create_topic.py", want: result.Pass, python: true},
+	{exercise: "kafka/create-topic", name: "retention altered after creation", run: "MISTAKE=alter-after go run ./topicmistakes", want: result.Pass},
+	{exercise: "kafka/create-topic", name: "one partition", run: "MISTAKE=one-partition go run ./topicmistakes", want: result.Fail,
+		failing: []string{"the topic exists with 3 partitions and replication factor 1"}},
+	{exercise: "kafka/create-topic", name: "retention left at seven days", run: "MISTAKE=seven-days go run ./topicmistakes", want: result.Fail,
+		failing: []string{"retention is fourteen days, set on the topic"}},
+	{exercise: "kafka/create-topic", name: "broker default retention", run: "MISTAKE=no-retention go run ./topicmistakes", want: result.Fail,
+		failing: []string{"retention is fourteen days, set on the topic"}},
+
+	{exercise: "kafka/keyed-producer", name: "python confluent-kafka (CRC32 partitioner)", run: "$PY python/keyed_producer.py", want: result.Pass, python: true},
+	{exercise: "kafka/keyed-producer", name: "sarama (FNV hash partitioner)", run: "go run ./keyedsarama", want: result.Pass},
+	{exercise: "kafka/keyed-producer", name: "kafka-go with a hash balancer", run: "BALANCER=hash go run ./keyedkafkago", want: result.Pass},
+	{exercise: "kafka/keyed-producer", name: "JSON re-encoded", run: "MISTAKE=reencoded go run ./keyedmistakes", want: result.Pass},
+	{exercise: "kafka/keyed-producer", name: "kafka-go round-robin balancer ignores keys", run: "go run ./keyedkafkago", want: result.Fail,
+		failing: []string{"each customer's orders are in one partition", "each customer's orders are in seq order"}},
+	{exercise: "kafka/keyed-producer", name: "input sent twice", run: "MISTAKE=twice go run ./keyedmistakes", want: result.Fail,
+		failing: []string{"every input line arrived exactly once", "each customer's orders are in seq order"}},
+	{exercise: "kafka/keyed-producer", name: "keyed by order_id", run: "MISTAKE=order-id go run ./keyedmistakes", want: result.Fail,
+		failing: []string{"every record is keyed by its customer_id", "each customer's orders are in one partition", "each customer's orders are in seq order"}},
+	{exercise: "kafka/keyed-producer", name: "sent in reverse", run: "MISTAKE=reversed go run ./keyedmistakes", want: result.Fail,
+		failing: []string{"each customer's orders are in seq order"}},
+	{exercise: "kafka/keyed-producer", name: "everything forced into partition 0", run: "MISTAKE=partition0 go run ./keyedmistakes", want: result.Fail,
+		failing: []string{"each customer's orders are in one partition"}},
+
+	{exercise: "kafka/consumer-group", name: "python confluent-kafka", run: "$PY python/consumer_group.py", want: result.Pass, python: true},
+	{exercise: "kafka/consumer-group", name: "running totals", run: "MISTAKE=running go run ./groupmistakes", want: result.Pass},
+	{exercise: "kafka/consumer-group", name: "never commits", run: "MISTAKE=no-commit go run ./groupmistakes", want: result.Fail,
+		failing: []string{"the group committed every partition's end offset"}},
+	{exercise: "kafka/consumer-group", name: "hard-coded group", run: "MISTAKE=other-group go run ./groupmistakes", want: result.Fail,
+		failing: []string{"the group committed every partition's end offset"}},
+	{exercise: "kafka/consumer-group", name: "totals in dollars", run: "MISTAKE=dollars go run ./groupmistakes", want: result.Fail,
+		failing: []string{"each customer's latest total is right"}},
+	{exercise: "kafka/consumer-group", name: "stops after the first poll", run: "MISTAKE=first-poll go run ./groupmistakes", want: result.Fail,
+		failing: []string{"each customer's latest total is right", "the group committed every partition's end offset"}},
+}
+
+// pythonWithClients finds the virtualenv scripts/fetch-python-clients made.
+func pythonWithClients(t *testing.T) string {
+	py := os.Getenv("STREAMLAB_PYTHON")
+	if py == "" {
+		py = filepath.Join(local.CacheDir(), "python", "bin", "python")
+	}
+	if _, err := os.Stat(py); err != nil {
+		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
+			t.Fatalf("no Python with the Kafka client at %s: run scripts/fetch-python-clients", py)
+		}
+		t.Skipf("no Python with the Kafka client at %s: run scripts/fetch-python-clients", py)
+	}
+	return py
+}
+
+func testSubmissions(t *testing.T, p containers.Provider) {
+	cat := loadCourse(t)
+	cs := newClusters(t, p)
+	for _, s := range submissions {
+		t.Run(s.exercise+"/"+s.name, func(t *testing.T) {
+			run := s.run
+			if s.python {
+				run = strings.ReplaceAll(run, "$PY", pythonWithClients(t))
+			}
+			ex := cat.Exercise(s.exercise)
+			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, "grader/testdata/learners", run)
+			if r.Status != s.want {
+				t.Fatalf("status %s, want %s:\n%s", r.Status, s.want, describe(r))
+			}
+			failing := map[string]bool{}
+			for _, name := range s.failing {
+				failing[name] = true
+			}
+			for _, test := range r.Tests[1:] {
+				if (test.Status == result.Fail) != failing[test.Name] {
+					t.Errorf("check %q is %s:\n%s", test.Name, test.Status, describe(r))
+				}
+			}
+		})
+	}
+}
+
+func TestSubmissionsOnLocalKafka(t *testing.T) {
+	testSubmissions(t, localProvider(t, containers.Kafka))
+}
+
+func TestSubmissionsOnEmbeddedKafka(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the real-Kafka run covers these; -short skips the embedded repeat")
+	}
+	testSubmissions(t, embedded.New())
+}
