@@ -17,7 +17,7 @@ import (
 type submission struct {
 	exercise string
 	name     string
-	run      string   // run in testdata/learners
+	run      string // run in testdata/learners
 	want     result.Status
 	failing  []string // checks that must fail (the rest must pass)
 	python   bool

@@ -6,11 +6,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -28,6 +32,7 @@ type KafkaCluster struct {
 	version   string
 	grace     time.Duration
 	keepDir   bool
+	cds       cdsPlan
 
 	stopOnce sync.Once
 	stopErr  error
@@ -75,6 +80,7 @@ func (c *KafkaCluster) Kill() error { return c.proc.Kill() }
 func (c *KafkaCluster) Stop(ctx context.Context) error {
 	c.stopOnce.Do(func() {
 		err := c.proc.Stop(ctx, c.grace)
+		c.cds.finish(c.proc)
 		if !c.keepDir {
 			if rerr := os.RemoveAll(c.dir); rerr != nil && err == nil {
 				err = fmt.Errorf("local: remove %s: %w", c.dir, rerr)
@@ -239,12 +245,14 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 		return nil, fmt.Errorf("make temporary directory: %w", err)
 	}
 	var proc *Process
+	var cds cdsPlan
 	defer func() {
 		if err == nil {
 			return
 		}
 		if proc != nil {
 			proc.Kill()
+			cds.finish(proc)
 		}
 		if !p.opts.KeepDir {
 			os.RemoveAll(dir)
@@ -270,7 +278,9 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 		return nil, err
 	}
 
-	args := append(p.kafkaJVM(dir, true), "-cp", filepath.Join(dist.Libs, "*"), "kafka.Kafka", propsPath)
+	cds = p.planCDS(java, dist)
+	args := append(p.kafkaJVM(dir, true), cds.args...)
+	args = append(args, "-cp", filepath.Join(dist.Libs, "*"), "kafka.Kafka", propsPath)
 	proc, err = StartProcess(ProcessSpec{Name: "kafka", Path: java.Path, Args: args, Dir: dir, LogFile: filepath.Join(dir, "kafka.log")})
 	if err != nil {
 		return nil, err
@@ -286,7 +296,7 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 	if grace == 0 {
 		grace = 10 * time.Second
 	}
-	return &KafkaCluster{proc: proc, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir}, nil
+	return &KafkaCluster{proc: proc, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir, cds: cds}, nil
 }
 
 // kafkaProbe succeeds once the port is open and a Kafka metadata request
@@ -421,4 +431,77 @@ func saveFile(src, dst string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// cdsPlan is how one broker run uses AppCDS (a dynamic class-data sharing
+// archive of the classes Kafka loads), which cuts about a second, a third,
+// off the broker's start. The first run of a Kafka version on a given JVM
+// dumps the archive when it exits (-XX:ArchiveClassesAtExit, on a clean
+// Stop only) into a temporary file that finish then moves into the cache;
+// later runs map it (-XX:SharedArchiveFile). If the JVM finds the archive
+// unusable (other JVM build, changed jars) it says so in the log and runs
+// without it. Options.NoClassDataCache turns this off.
+type cdsPlan struct {
+	args  []string
+	temp  string // archive this run dumps on exit; "" if none
+	final string // where finish moves it
+}
+
+func (p *Provider) planCDS(java Java, dist KafkaDist) cdsPlan {
+	if p.opts.NoClassDataCache {
+		return cdsPlan{}
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00", dist.Libs, java.Version)
+	if real, err := filepath.EvalSymlinks(java.Path); err == nil {
+		fmt.Fprint(h, real)
+		if st, err := os.Stat(real); err == nil {
+			fmt.Fprintf(h, "\x00%d\x00%d", st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	if st, err := os.Stat(dist.Jar); err == nil {
+		fmt.Fprintf(h, "\x00%d\x00%d", st.Size(), st.ModTime().UnixNano())
+	}
+	dir := filepath.Join(CacheDir(), "kafka", ".cds")
+	final := filepath.Join(dir, fmt.Sprintf("kafka-%s-java%s-%x.jsa", dist.Version, javaMajorString(java.Version), h.Sum64()))
+	if st, err := os.Stat(final); err == nil && st.Size() > 0 {
+		return cdsPlan{args: []string{"-XX:SharedArchiveFile=" + final}}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return cdsPlan{}
+	}
+	f, err := os.CreateTemp(dir, ".dump-*.jsa")
+	if err != nil {
+		return cdsPlan{}
+	}
+	f.Close()
+	os.Remove(f.Name()) // the JVM creates it
+	// -Xlog:cds=off: the dump lists hundreds of skipped classes otherwise.
+	return cdsPlan{args: []string{"-XX:ArchiveClassesAtExit=" + f.Name(), "-Xlog:cds=off"}, temp: f.Name(), final: final}
+}
+
+// finish keeps the dumped archive if proc exited by itself (a JVM told to
+// stop with SIGTERM exits with status 143 after writing it) and removes it
+// if proc was killed, which may have cut the dump short.
+func (c cdsPlan) finish(proc *Process) {
+	if c.temp == "" {
+		return
+	}
+	defer os.Remove(c.temp)
+	var ee *exec.ExitError
+	if err := proc.ExitErr(); errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return
+		}
+	}
+	if st, err := os.Stat(c.temp); err == nil && st.Size() > 0 {
+		os.Rename(c.temp, c.final)
+	}
+}
+
+func javaMajorString(v string) string {
+	if m := javaMajor(v); m > 0 {
+		return strconv.Itoa(m)
+	}
+	return "x"
 }
