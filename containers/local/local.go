@@ -42,7 +42,7 @@ import (
 
 // DefaultKafkaVersion is the Kafka version scripts/fetch-kafka fetches by
 // default, and the one looked for first in the cache. Keep the two in step.
-const DefaultKafkaVersion = "4.1.1"
+const DefaultKafkaVersion = "4.3.1"
 
 // ProviderName is what Provider.Name returns and what events carry.
 const ProviderName = "local"

@@ -297,3 +297,15 @@ func TestVersionLess(t *testing.T) {
 		}
 	}
 }
+
+// scripts/fetch-kafka and FindKafka must agree on the default version.
+func TestFetchScriptDefaultVersion(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "scripts", "fetch-kafka"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `KAFKA_VERSION="${KAFKA_VERSION:-` + DefaultKafkaVersion + `}"`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("scripts/fetch-kafka does not default to %s (no line %s)", DefaultKafkaVersion, want)
+	}
+}
