@@ -1,0 +1,56 @@
+package grader_test
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+)
+
+// The grader's own cost per run and per check: naming, input files, topic
+// creation and seeding, the checks' reads, and cleanup — everything but
+// building and running the learner's program, which is prebuilt here.
+func benchOverhead(b *testing.B, p containers.Provider, id string) {
+	ex := loadCourse(b).Exercise(id)
+	bin := filepath.Join(b.TempDir(), "solution")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = filepath.Join(repoRoot, ex.SolutionDir)
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building the solution: %v\n%s", err, out)
+	}
+	cl := newClusters(b, p).get(containers.Kind(ex.Cluster))
+	dir := b.TempDir()
+	var overhead, checks time.Duration
+	nChecks := 0
+	b.ResetTimer()
+	for range b.N {
+		r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: dir, Run: bin, Cluster: cl})
+		if r.Status != result.Pass {
+			b.Fatalf("the solution did not pass:\n%s", describe(r))
+		}
+		overhead += r.Timings.Overhead()
+		checks += r.Timings.Checks
+		nChecks += len(ex.Checks)
+	}
+	b.ReportMetric(float64(overhead.Milliseconds())/float64(b.N), "overhead-ms/run")
+	b.ReportMetric(float64(checks.Microseconds())/1000/float64(nChecks), "ms/check")
+}
+
+func BenchmarkOverheadEmbedded(b *testing.B) {
+	for _, id := range []string{"kafka/keyed-producer", "kafka/consumer-group"} {
+		b.Run(id, func(b *testing.B) { benchOverhead(b, embedded.New(), id) })
+	}
+}
+
+func BenchmarkOverheadLocal(b *testing.B) {
+	p := localProvider(b, containers.Kafka)
+	for _, id := range []string{"kafka/keyed-producer", "kafka/consumer-group"} {
+		b.Run(id, func(b *testing.B) { benchOverhead(b, p, id) })
+	}
+}
