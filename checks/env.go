@@ -24,21 +24,24 @@ type Env struct {
 	Kafka     *kgo.Client // nil for a Pulsar exercise
 	KafkaOpts []kgo.Opt   // how Kafka was reached (brokers, TLS, SASL), for readers of their own
 
-	mu     sync.Mutex
-	topics map[string][]Record // read cache, cleared by Fresh
+	Pulsar *PulsarClients // nil for a Kafka exercise
+
+	mu       sync.Mutex
+	topics   map[string][]Record // read caches, cleared by Fresh
+	messages map[string][]Message
 }
 
 // View returns an Env with the same run and clients and a read cache of its
 // own, for a check polled alongside others.
 func (e *Env) View() *Env {
-	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts}
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar}
 }
 
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the
 // cluster as it is now.
 func (e *Env) Fresh() {
 	e.mu.Lock()
-	e.topics = nil
+	e.topics, e.messages = nil, nil
 	e.mu.Unlock()
 }
 

@@ -17,8 +17,9 @@ type backend interface {
 	Connect(ctx context.Context) error
 	// Healthy asks the cluster one cheap question.
 	Healthy(ctx context.Context) error
-	// Name gives a variable its value for this run.
-	Name(v catalogue.Variable, name string) string
+	// Name gives a variable its value for this run from a unique base
+	// name; values holds the variables named before it (namespaces first).
+	Name(v catalogue.Variable, base string, values map[string]string) string
 	// Create makes a resource the spec says exists before the run.
 	Create(ctx context.Context, v catalogue.Variable, value string) error
 	// Seed publishes lines to a topic, keyed by key (may be empty).
@@ -37,6 +38,8 @@ func newBackend(c containers.Cluster) backend {
 	switch c.Kind() {
 	case containers.Kafka:
 		return newKafkaBackend(c.Endpoints())
+	case containers.Pulsar:
+		return newPulsarBackend(c.Endpoints())
 	}
 	return nil
 }

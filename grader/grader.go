@@ -146,20 +146,26 @@ func (g *run) prepare(ctx context.Context) error {
 	g.values = map[string]string{}
 	g.env = &checks.Env{Vars: g.values, Inputs: map[string][]datagen.Order{}}
 	for i, v := range ex.Variables {
-		switch v.Kind {
-		case catalogue.KindFile:
-			orders := datagen.Orders(g.res.Seed+uint64(i), v.OrdersSpec)
-			p := filepath.Join(g.tmp, strings.ToLower(v.Name)+".jsonl")
-			if err := datagen.WriteFile(p, orders); err != nil {
-				return err
+		if v.Kind != catalogue.KindFile {
+			continue
+		}
+		orders := datagen.Orders(g.res.Seed+uint64(i), v.OrdersSpec)
+		p := filepath.Join(g.tmp, strings.ToLower(v.Name)+".jsonl")
+		if err := datagen.WriteFile(p, orders); err != nil {
+			return err
+		}
+		g.values[v.Name] = p
+		g.env.Inputs[v.Name] = orders
+	}
+	// Namespaces are named first: topics are named inside them.
+	for _, kind := range []string{catalogue.KindNamespace, catalogue.KindTopic, catalogue.KindSubscription, catalogue.KindGroup} {
+		for _, v := range ex.Variables {
+			if v.Kind == kind {
+				g.values[v.Name] = g.be.Name(v, ResourceName(g.req.Prefix, ex.Slug, v.Name, runID), g.values)
 			}
-			g.values[v.Name] = p
-			g.env.Inputs[v.Name] = orders
-		default:
-			g.values[v.Name] = g.be.Name(v, ResourceName(g.req.Prefix, ex.Slug, v.Name, runID))
 		}
 	}
-	// Namespaces first: topics may live in them.
+	// Namespaces are created first: topics may live in them.
 	for _, kind := range []string{catalogue.KindNamespace, catalogue.KindTopic, catalogue.KindSubscription, catalogue.KindGroup} {
 		for _, v := range ex.Variables {
 			if v.Kind == kind && v.Created() {

@@ -59,7 +59,9 @@ func (b *kafkaBackend) Healthy(ctx context.Context) error {
 	return nil
 }
 
-func (b *kafkaBackend) Name(v catalogue.Variable, name string) string { return name }
+func (b *kafkaBackend) Name(v catalogue.Variable, base string, _ map[string]string) string {
+	return base
+}
 
 func (b *kafkaBackend) Create(ctx context.Context, v catalogue.Variable, value string) error {
 	if v.Kind != catalogue.KindTopic {
