@@ -216,16 +216,31 @@ func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Even
 
 	// A port picked by FreePorts can be taken by someone else before the
 	// JVM binds it; such a start is retried with new ports.
+	// A broker that dies at start-up after using a cached file (bootstrap
+	// metadata, AppCDS archive) is retried once without the caches, which
+	// are dropped, so a bad cache can't make every start fail.
 	const attempts = 3
+	noCache := false
 	for i := 1; ; i++ {
-		c, err := p.startKafkaOnce(ctx, java, dist, report)
+		c, caches, err := p.startKafkaOnce(ctx, java, dist, noCache, report)
 		if err == nil {
 			report(containers.StageReady, fmt.Sprintf("Kafka %s ready on %s", c.version, c.bootstrap), nil)
 			return c, nil
 		}
-		if i < attempts && AddressInUse(err) && ctx.Err() == nil {
-			report(containers.StagePreparing, "a port was taken meanwhile; retrying with other ports", nil)
-			continue
+		var exitErr *ExitError
+		if i < attempts && ctx.Err() == nil && errors.As(err, &exitErr) {
+			if AddressInUse(err) {
+				report(containers.StagePreparing, "a port was taken meanwhile; retrying with other ports", nil)
+				continue
+			}
+			if len(caches) > 0 && !noCache {
+				for _, f := range caches {
+					os.Remove(f)
+				}
+				noCache = true
+				report(containers.StagePreparing, "Kafka failed to start with cached files; retrying without them", nil)
+				continue
+			}
 		}
 		if errors.Is(context.Cause(ctx), errTimeout) {
 			err = fmt.Errorf("%w: %w", errTimeout, err)
@@ -235,14 +250,16 @@ func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Even
 }
 
 // startKafkaOnce is one start attempt with fresh ports and directory.
-func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist, report func(containers.Stage, string, error)) (c *KafkaCluster, err error) {
+// With noCache it does not use the format and AppCDS caches (it still
+// refills them). caches lists the cached files it used.
+func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist, noCache bool, report func(containers.Stage, string, error)) (c *KafkaCluster, caches []string, err error) {
 	ports, err := FreePorts(2)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dir, err := os.MkdirTemp(p.opts.TempDir, "streamlab-kafka-*")
 	if err != nil {
-		return nil, fmt.Errorf("make temporary directory: %w", err)
+		return nil, nil, fmt.Errorf("make temporary directory: %w", err)
 	}
 	var proc *Process
 	var cds cdsPlan
@@ -262,41 +279,48 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 	cfg := kafkaConfig{BrokerPort: ports[0], ControllerPort: ports[1], DataDir: filepath.Join(dir, "data")}
 	propsPath := filepath.Join(dir, "server.properties")
 	if err := os.WriteFile(propsPath, []byte(kafkaProperties(cfg)), 0o644); err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "log4j2.properties"), []byte(log4jProperties), 0o644); err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 
-	if err := p.formatStorage(ctx, java, dist, dir, propsPath, cfg.DataDir, report); err != nil {
-		return nil, err
+	usedBootstrap, err := p.formatStorage(ctx, java, dist, dir, propsPath, cfg.DataDir, noCache, report)
+	if usedBootstrap != "" {
+		caches = append(caches, usedBootstrap)
+	}
+	if err != nil {
+		return nil, caches, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 
-	cds = p.planCDS(java, dist)
+	cds = p.planCDS(java, dist, noCache)
+	if cds.temp == "" && cds.final != "" {
+		caches = append(caches, cds.final)
+	}
 	args := append(p.kafkaJVM(dir, true), cds.args...)
 	args = append(args, "-cp", filepath.Join(dist.Libs, "*"), "kafka.Kafka", propsPath)
 	proc, err = StartProcess(ProcessSpec{Name: "kafka", Path: java.Path, Args: args, Dir: dir, LogFile: filepath.Join(dir, "kafka.log")})
 	if err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 	bootstrap := fmt.Sprintf("127.0.0.1:%d", cfg.BrokerPort)
 	report(containers.StageStarting, fmt.Sprintf("Kafka %s started (pid %d), log in %s", dist.Version, proc.Pid(), proc.LogFile()), nil)
 
 	report(containers.StageWaiting, "waiting for Kafka to answer on "+bootstrap, nil)
 	if err := WaitReady(ctx, proc, 100*time.Millisecond, kafkaProbe(bootstrap)); err != nil {
-		return nil, err
+		return nil, caches, err
 	}
 	grace := p.opts.StopGrace
 	if grace == 0 {
 		grace = 10 * time.Second
 	}
-	return &KafkaCluster{proc: proc, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir, cds: cds}, nil
+	return &KafkaCluster{proc: proc, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir, cds: cds}, caches, nil
 }
 
 // kafkaProbe succeeds once the port is open and a Kafka metadata request
@@ -334,22 +358,26 @@ func kafkaProbe(bootstrap string) func(context.Context) error {
 // which depend only on the version and not on the cluster id or ports).
 // Later starts copy that file and write meta.properties themselves, which
 // saves the JVM run. Options.NoFormatCache turns the reuse off.
-func (p *Provider) formatStorage(ctx context.Context, java Java, dist KafkaDist, dir, propsPath, dataDir string, report func(containers.Stage, string, error)) error {
+//
+// It returns the cached file it used, if any.
+func (p *Provider) formatStorage(ctx context.Context, java Java, dist KafkaDist, dir, propsPath, dataDir string, noCache bool, report func(containers.Stage, string, error)) (usedCache string, err error) {
 	clusterID, err := kafkaUUID()
 	if err != nil {
-		return err
+		return "", err
 	}
 	cached := ""
 	if !p.opts.NoFormatCache {
 		cached = bootstrapCachePath(dist)
+	}
+	if cached != "" && !noCache {
 		if err := copyFile(cached, filepath.Join(dataDir, "bootstrap.checkpoint")); err == nil {
 			report(containers.StagePreparing, "preparing storage (cached bootstrap metadata)", nil)
 			dirID, err := kafkaUUID()
 			if err != nil {
-				return err
+				return cached, err
 			}
 			meta := fmt.Sprintf("#Written by streamlab\nnode.id=1\ndirectory.id=%s\nversion=1\ncluster.id=%s\n", dirID, clusterID)
-			return os.WriteFile(filepath.Join(dataDir, "meta.properties"), []byte(meta), 0o644)
+			return cached, os.WriteFile(filepath.Join(dataDir, "meta.properties"), []byte(meta), 0o644)
 		}
 	}
 
@@ -358,16 +386,16 @@ func (p *Provider) formatStorage(ctx context.Context, java Java, dist KafkaDist,
 		"kafka.tools.StorageTool", "format", "-t", clusterID, "-c", propsPath)
 	proc, err := StartProcess(ProcessSpec{Name: "kafka storage format", Path: java.Path, Args: args, Dir: dir, LogFile: filepath.Join(dir, "format.log")})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := proc.Wait(ctx); err != nil {
 		proc.Kill()
-		return err
+		return "", err
 	}
 	if cached != "" {
 		saveFile(filepath.Join(dataDir, "bootstrap.checkpoint"), cached) // best effort
 	}
-	return nil
+	return "", nil
 }
 
 // bootstrapCachePath is where the bootstrap.checkpoint for dist is kept. The
@@ -444,10 +472,12 @@ func saveFile(src, dst string) error {
 type cdsPlan struct {
 	args  []string
 	temp  string // archive this run dumps on exit; "" if none
-	final string // where finish moves it
+	final string // the archive: used by this run (temp == "") or where finish moves the dump
 }
 
-func (p *Provider) planCDS(java Java, dist KafkaDist) cdsPlan {
+// planCDS maps the cached archive if there is one (unless noRead), else
+// plans a dump.
+func (p *Provider) planCDS(java Java, dist KafkaDist, noRead bool) cdsPlan {
 	if p.opts.NoClassDataCache {
 		return cdsPlan{}
 	}
@@ -464,8 +494,8 @@ func (p *Provider) planCDS(java Java, dist KafkaDist) cdsPlan {
 	}
 	dir := filepath.Join(CacheDir(), "kafka", ".cds")
 	final := filepath.Join(dir, fmt.Sprintf("kafka-%s-java%s-%x.jsa", dist.Version, javaMajorString(java.Version), h.Sum64()))
-	if st, err := os.Stat(final); err == nil && st.Size() > 0 {
-		return cdsPlan{args: []string{"-XX:SharedArchiveFile=" + final}}
+	if st, err := os.Stat(final); err == nil && st.Size() > 0 && !noRead {
+		return cdsPlan{args: []string{"-XX:SharedArchiveFile=" + final}, final: final}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return cdsPlan{}

@@ -228,8 +228,9 @@ func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
 		defer t.Stop()
 		select {
 		case <-p.done:
-			// The leader is gone; kill any member it left behind. The
-			// group id can't be reused while members remain.
+			// The leader is gone; kill any member it left behind (the
+			// group id stays taken while members remain, and a new group
+			// with this id would need the pid space to wrap around first).
 			syscall.Kill(-p.pid, syscall.SIGKILL)
 			return nil
 		case <-t.C:
