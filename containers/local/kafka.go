@@ -217,8 +217,9 @@ func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Even
 	// A port picked by FreePorts can be taken by someone else before the
 	// JVM binds it; such a start is retried with new ports.
 	// A broker that dies at start-up after using a cached file (bootstrap
-	// metadata, AppCDS archive) is retried once without the caches, which
-	// are dropped, so a bad cache can't make every start fail.
+	// metadata, AppCDS archive) is retried once without reading the
+	// caches; that retry writes them anew, so a bad cache can't make
+	// every start fail.
 	const attempts = 3
 	noCache := false
 	for i := 1; ; i++ {
@@ -234,9 +235,8 @@ func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Even
 				continue
 			}
 			if len(caches) > 0 && !noCache {
-				for _, f := range caches {
-					os.Remove(f)
-				}
+				// Not deleted: the failure may have another cause. A
+				// successful retry overwrites them with fresh ones.
 				noCache = true
 				report(containers.StagePreparing, "Kafka failed to start with cached files; retrying without them", nil)
 				continue
