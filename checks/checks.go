@@ -106,6 +106,9 @@ func Parse(node *yaml.Node) (Spec, error) {
 	if node.Kind != yaml.MappingNode {
 		return s, lineErr(node, "a check must be a mapping with at least name and type")
 	}
+	if err := duplicateKey(node); err != nil {
+		return s, err
+	}
 	params := &yaml.Node{Kind: yaml.MappingNode, Line: node.Line, Column: node.Column}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], node.Content[i+1]

@@ -36,6 +36,23 @@ func asLineErr(n *yaml.Node, err error) error {
 	return &LineError{Line: n.Line, Msg: err.Error()}
 }
 
+// duplicateKey reports a key given twice in one mapping: YAML would keep
+// the last silently, and the author would never know which one counted.
+func duplicateKey(node *yaml.Node) error {
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k := node.Content[i]
+		if seen[k.Value] {
+			return lineErr(k, "%q is given twice", k.Value)
+		}
+		seen[k.Value] = true
+	}
+	return nil
+}
+
 // StrictDecode decodes a mapping node into out (a pointer to a struct),
 // reporting any key the struct does not declare, with its line, so that a
 // typo in a spec is an error rather than a silently ignored setting.
@@ -55,6 +72,9 @@ func unknownKeys(node *yaml.Node, t reflect.Type) error {
 	}
 	if t == reflect.TypeFor[yaml.Node]() {
 		return nil // decoded later, by whoever reads the node
+	}
+	if err := duplicateKey(node); err != nil {
+		return err
 	}
 	switch {
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
@@ -91,7 +111,7 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() && !f.Anonymous {
 			continue
 		}
 		tag := f.Tag.Get("yaml")

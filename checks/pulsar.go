@@ -29,7 +29,7 @@ func init() {
 				return nil, errors.New("needs topic and subscription")
 			}
 			if p.Type != "" && !validSubTypes[p.Type] {
-				return nil, fmt.Errorf("type must be one of %s", strings.Join(sortedKeys(validSubTypes), ", "))
+				return nil, fmt.Errorf("subscription_type must be one of %s", strings.Join(sortedKeys(validSubTypes), ", "))
 			}
 			return p, nil
 		})
@@ -116,7 +116,7 @@ var validSubTypes = map[string]bool{"Exclusive": true, "Shared": true, "Failover
 type subscriptionParams struct {
 	Topic        string `yaml:"topic"`
 	Subscription string `yaml:"subscription"`
-	Type         string `yaml:"type"`
+	Type         string `yaml:"subscription_type"`
 	MinConsumers int    `yaml:"min_consumers"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 )
 
 // Order is one line of an orders input file. Field order here is the order
@@ -63,6 +64,9 @@ func Orders(seed uint64, spec OrdersSpec) []Order {
 			o.Poison = true
 		}
 		out = append(out, o)
+	}
+	if spec.PoisonEvery > 0 && !slices.ContainsFunc(out, func(o Order) bool { return o.Poison }) {
+		out[r.IntN(len(out))].Poison = true // an exercise about poison needs some
 	}
 	return out
 }
