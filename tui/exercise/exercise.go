@@ -1,0 +1,517 @@
+// Package exercise is the screen where the learner works: the task, the
+// files to edit and the variables the program receives; checks streamed
+// live; hints; reset; watch mode; and, after a pass, the reference
+// solution.
+package exercise
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/glamour/v2"
+
+	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/tui/common"
+	"github.com/streamlab/streamlab/tui/session"
+	"github.com/streamlab/streamlab/tui/watch"
+)
+
+// State of the exercise's check.
+type State int
+
+const (
+	Idle    State = iota // no check yet
+	Waiting              // waiting for the cluster
+	Running
+	Done
+)
+
+// Messages of this screen's own commands.
+type (
+	// TaskRenderedMsg carries the task rendered for a width.
+	TaskRenderedMsg struct {
+		ExerciseID string
+		Width      int
+		Content    string
+	}
+	// FolderMsg says whether the exercise folder exists.
+	FolderMsg struct {
+		ExerciseID string
+		Exists     bool
+	}
+	// WatchStartedMsg carries a new watcher, or why there is none.
+	WatchStartedMsg struct {
+		ExerciseID string
+		Watcher    *watch.Watcher
+		Err        error
+	}
+	// FilesChangedMsg is one burst of saves in the exercise folder.
+	FilesChangedMsg struct {
+		ExerciseID string
+		Watcher    *watch.Watcher
+		Files      []string
+	}
+)
+
+// maxOutput is how many lines of program output are kept.
+const maxOutput = 400
+
+// Model is one exercise's screen. The root keeps one per opened exercise,
+// so a check keeps streaming into it while the learner looks elsewhere.
+type Model struct {
+	c      common.Common
+	ex     *catalogue.Exercise
+	dir    string
+	exists bool
+
+	state   State
+	started time.Time
+	took    time.Duration
+	stage   grader.Stage
+	tests   []result.Test
+	output  []string
+	res     *result.Result
+	vars    map[string]string
+	spin    spinner.Model
+
+	task      string
+	taskWidth int
+	hints     int
+	solution  []session.SolutionFile
+	confirm   bool // asking whether to reset
+	note      string
+	noteBad   bool
+
+	watcher  *watch.Watcher
+	watching bool
+	recheck  bool // a save came in during a check
+
+	vp viewport.Model
+}
+
+// New returns the screen for exercise id.
+func New(c common.Common, id string) *Model {
+	ex := c.Session.Catalogue().Exercise(id)
+	m := &Model{
+		c: c, ex: ex, dir: c.Session.ExerciseDir(ex), exists: true,
+		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Busy)),
+		vp:    viewport.New(),
+		hints: c.Session.Progress().Get(id).HintsUsed,
+	}
+	m.vp.KeyMap.Left.SetEnabled(false)
+	m.vp.KeyMap.Right.SetEnabled(false)
+	m.vp.KeyMap.HalfPageDown.SetEnabled(false)
+	return m
+}
+
+// Init returns the commands the screen needs when first opened.
+func (m *Model) Init() tea.Cmd {
+	dir, id := m.dir, m.ex.ID
+	return tea.Batch(m.renderTask(), func() tea.Msg {
+		fi, err := os.Stat(dir)
+		return FolderMsg{ExerciseID: id, Exists: err == nil && fi.IsDir()}
+	})
+}
+
+// ID is the exercise's id.
+func (m *Model) ID() string { return m.ex.ID }
+
+// State is where the check is.
+func (m *Model) State() State { return m.state }
+
+// Result is the last verdict, if any.
+func (m *Model) Result() *result.Result { return m.res }
+
+// Dir is the folder the learner edits.
+func (m *Model) Dir() string { return m.dir }
+
+// Watching reports whether watch mode is on.
+func (m *Model) Watching() bool { return m.watching }
+
+// Close stops watch mode.
+func (m *Model) Close() {
+	if m.watcher != nil {
+		m.watcher.Close()
+		m.watcher = nil
+	}
+	m.watching = false
+}
+
+func (m *Model) Title() string { return m.ex.Title }
+
+func (m *Model) SetSize(w, h int) {
+	m.c.SetSize(w, h)
+	m.vp.SetWidth(w)
+	m.vp.SetHeight(max(h-m.chromeHeight(), 1))
+	m.refresh()
+}
+
+// chromeHeight is the lines above and below the viewport.
+func (m *Model) chromeHeight() int { return 4 }
+
+func (m *Model) textWidth() int { return max(min(m.c.Width, 100), 10) }
+
+func (m *Model) renderTask() tea.Cmd {
+	w, id, task, style := m.textWidth(), m.ex.ID, m.ex.Task, m.c.GlamourStyle()
+	return func() tea.Msg {
+		out := task
+		if r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w-2)); err == nil {
+			if s, err := r.Render(task); err == nil {
+				out = strings.Trim(s, "\n")
+			}
+		}
+		return TaskRenderedMsg{ExerciseID: id, Width: w, Content: out}
+	}
+}
+
+func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
+
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.WindowSizeMsg:
+		if m.taskWidth != m.textWidth() {
+			return m, m.renderTask()
+		}
+	case tea.MouseWheelMsg:
+		var cmd tea.Cmd
+		m.vp, cmd = m.vp.Update(msg)
+		return m, cmd
+	case spinner.TickMsg:
+		if msg.ID != m.spin.ID() || (m.state != Running && m.state != Waiting) {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	}
+	if id := exerciseOf(msg); id != m.ex.ID {
+		return m, nil
+	}
+	switch msg := msg.(type) {
+	case TaskRenderedMsg:
+		m.task, m.taskWidth = msg.Content, msg.Width
+		if m.taskWidth != m.textWidth() {
+			return m, m.renderTask()
+		}
+	case FolderMsg:
+		m.exists = msg.Exists
+	case common.CheckStartedMsg:
+		first := m.state != Waiting && m.state != Running
+		if msg.Waiting {
+			m.state = Waiting
+		} else {
+			m.state = Running
+		}
+		if first {
+			m.started = m.c.Now()
+			m.tests, m.output, m.res, m.stage = nil, nil, nil, grader.StagePreparing
+			m.setNote("", false)
+			m.vp.GotoTop()
+			m.refresh()
+			return m, m.spin.Tick
+		}
+	case common.CheckEventsMsg:
+		for _, e := range msg.Events {
+			m.event(e)
+		}
+	case common.CheckDoneMsg:
+		m.state = Done
+		m.took = m.c.Now().Sub(m.started)
+		r := msg.Result
+		m.res = &r
+		m.tests = r.Tests
+		if msg.Err != nil {
+			m.setNote("progress not saved: "+msg.Err.Error(), true)
+		}
+		if m.recheck && m.watching {
+			m.recheck = false
+			m.refresh()
+			return m, m.request(true)
+		}
+	case common.HintMsg:
+		if msg.Err != nil {
+			m.setNote("hint not saved: "+msg.Err.Error(), true)
+		}
+		if msg.Used == m.hints && msg.Used == len(m.ex.Hints) {
+			m.setNote("that was the last hint", false)
+		}
+		m.hints = max(m.hints, msg.Used)
+		m.vp.GotoBottom()
+	case common.ResetDoneMsg:
+		if msg.Err != nil {
+			m.setNote(msg.Err.Error(), true)
+			break
+		}
+		m.exists = true
+		if msg.Backup != "" {
+			m.setNote("starter restored; your files are in "+msg.Backup, false)
+		} else {
+			m.setNote("starter restored", false)
+		}
+	case common.SolutionMsg:
+		if msg.Err != nil {
+			m.setNote(msg.Err.Error(), true)
+			break
+		}
+		m.solution = msg.Files
+		m.refresh()
+		m.vp.GotoBottom()
+	case WatchStartedMsg:
+		if msg.Err != nil {
+			m.watching = false
+			m.setNote("watch: "+msg.Err.Error(), true)
+			break
+		}
+		if !m.watching {
+			msg.Watcher.Close()
+			break
+		}
+		m.watcher = msg.Watcher
+		how := "watching " + m.dir + " (" + msg.Watcher.Mode + ")"
+		if msg.Watcher.Mode != "fsnotify" {
+			how += ": " + msg.Watcher.Why
+		}
+		m.setNote(how, false)
+		return m, waitChange(m.ex.ID, msg.Watcher)
+	case FilesChangedMsg:
+		if msg.Watcher != m.watcher || !m.watching {
+			return m, nil
+		}
+		next := waitChange(m.ex.ID, msg.Watcher)
+		if m.state == Running || m.state == Waiting {
+			m.recheck = true
+			return m, next
+		}
+		m.setNote("saved "+strings.Join(msg.Files, ", ")+": checking", false)
+		return m, tea.Batch(next, m.request(true))
+	}
+	m.refresh()
+	return m, nil
+}
+
+// exerciseOf returns the exercise a message is about, if it is about one.
+func exerciseOf(msg tea.Msg) string {
+	switch msg := msg.(type) {
+	case TaskRenderedMsg:
+		return msg.ExerciseID
+	case FolderMsg:
+		return msg.ExerciseID
+	case WatchStartedMsg:
+		return msg.ExerciseID
+	case FilesChangedMsg:
+		return msg.ExerciseID
+	case common.CheckStartedMsg:
+		return msg.ExerciseID
+	case common.CheckEventsMsg:
+		return msg.ExerciseID
+	case common.CheckDoneMsg:
+		return msg.ExerciseID
+	case common.HintMsg:
+		return msg.ExerciseID
+	case common.ResetDoneMsg:
+		return msg.ExerciseID
+	case common.SolutionMsg:
+		return msg.ExerciseID
+	}
+	return ""
+}
+
+// EditorClosed notes how the editor ended; the root calls it on the
+// exercise that opened the editor.
+func (m *Model) EditorClosed(msg common.EditorClosedMsg) {
+	if msg.Err != nil {
+		m.setNote("editor: "+msg.Err.Error(), true)
+	} else {
+		m.setNote("", false)
+	}
+}
+
+func (m *Model) event(e grader.Event) {
+	switch {
+	case e.Line != "":
+		m.output = append(m.output, e.Line)
+		if len(m.output) > maxOutput {
+			m.output = m.output[len(m.output)-maxOutput:]
+		}
+	case e.Test != nil:
+		m.tests = append(m.tests, *e.Test)
+	case e.Vars != nil:
+		m.vars = e.Vars
+	case e.Stage != "":
+		m.stage = e.Stage
+	}
+}
+
+func (m *Model) request(watch bool) tea.Cmd {
+	return common.Cmd(common.CheckRequestMsg{ExerciseID: m.ex.ID, Watch: watch})
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
+	km := m.c.KeyMap
+	if m.confirm {
+		switch {
+		case key.Matches(msg, km.Yes):
+			m.confirm = false
+			m.setNote("restoring the starter…", false)
+			sess, id := m.c.Session, m.ex.ID
+			return m, func() tea.Msg {
+				backup, err := sess.Reset(id)
+				return common.ResetDoneMsg{ExerciseID: id, Backup: backup, Err: err}
+			}
+		case key.Matches(msg, km.No):
+			m.confirm = false
+			m.setNote("reset cancelled", false)
+		}
+		return m, nil
+	}
+	busy := m.state == Running || m.state == Waiting
+	switch {
+	case key.Matches(msg, km.Cancel) && busy:
+		m.setNote("cancelling…", false)
+		return m, common.Cmd(common.CheckCancelMsg{ExerciseID: m.ex.ID})
+	case key.Matches(msg, km.Back):
+		return m, common.Cmd(common.BackMsg{})
+	case key.Matches(msg, km.Check):
+		if busy {
+			m.setNote("a check is already running (esc cancels it)", false)
+			return m, nil
+		}
+		return m, m.request(false)
+	case key.Matches(msg, km.Hint):
+		if m.hints >= len(m.ex.Hints) {
+			m.setNote("that was the last hint", false)
+			return m, nil
+		}
+		sess, id := m.c.Session, m.ex.ID
+		return m, func() tea.Msg {
+			n, err := sess.Hint(id)
+			return common.HintMsg{ExerciseID: id, Used: n, Err: err}
+		}
+	case key.Matches(msg, km.Reset):
+		if busy {
+			m.setNote("wait for the check to end (or esc) before resetting", false)
+			return m, nil
+		}
+		m.confirm = true
+		return m, nil
+	case key.Matches(msg, km.Solution):
+		if !m.c.Session.Progress().Get(m.ex.ID).Done {
+			m.setNote("the solution opens once your program has passed", false)
+			return m, nil
+		}
+		sess, id := m.c.Session, m.ex.ID
+		return m, func() tea.Msg {
+			files, err := sess.Solution(id)
+			return common.SolutionMsg{ExerciseID: id, Files: files, Err: err}
+		}
+	case key.Matches(msg, km.Edit):
+		return m, m.edit()
+	case key.Matches(msg, km.Watch):
+		return m, m.toggleWatch()
+	case key.Matches(msg, km.Lesson):
+		return m, common.Cmd(common.OpenLabMsg{LabID: m.ex.Lab, Step: m.step()})
+	case key.Matches(msg, km.Cluster):
+		return m, common.Cmd(common.OpenClusterMsg{ExerciseID: m.ex.ID})
+	}
+	var cmd tea.Cmd
+	m.vp, cmd = m.vp.Update(msg)
+	return m, cmd
+}
+
+// step is the lesson step that links to the exercise.
+func (m *Model) step() int {
+	if lab := m.c.Session.Catalogue().Lab(m.ex.Lab); lab != nil {
+		for i, st := range lab.Steps {
+			for _, id := range st.Exercises {
+				if id == m.ex.ID {
+					return i
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func (m *Model) toggleWatch() tea.Cmd {
+	if m.watching {
+		m.Close()
+		m.setNote("watch mode off", false)
+		return nil
+	}
+	m.watching = true
+	m.setNote("starting watch mode…", false)
+	dir, id, opts := m.dir, m.ex.ID, m.c.Watch
+	return func() tea.Msg {
+		w, err := watch.New(dir, opts)
+		return WatchStartedMsg{ExerciseID: id, Watcher: w, Err: err}
+	}
+}
+
+// waitChange waits for the next burst of saves; the screen re-arms it.
+func waitChange(id string, w *watch.Watcher) tea.Cmd {
+	return func() tea.Msg {
+		ch, ok := <-w.C
+		if !ok {
+			return nil
+		}
+		return FilesChangedMsg{ExerciseID: id, Watcher: w, Files: ch.Files}
+	}
+}
+
+// edit opens the first file of the exercise in the learner's editor.
+func (m *Model) edit() tea.Cmd {
+	if len(m.ex.Files) == 0 {
+		return nil
+	}
+	editor := os.Getenv("VISUAL")
+	if editor == "" {
+		editor = os.Getenv("EDITOR")
+	}
+	if editor == "" {
+		editor = "vi"
+	}
+	args := strings.Fields(editor)
+	file := filepath.Join(m.dir, filepath.FromSlash(m.ex.Files[0]))
+	cmd := exec.Command(args[0], append(args[1:], file)...)
+	cmd.Dir = m.dir
+	return tea.ExecProcess(cmd, func(err error) tea.Msg {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			err = errors.New(args[0] + " not found: set $EDITOR to your editor")
+		}
+		return common.EditorClosedMsg{Err: err}
+	})
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	km := m.c.KeyMap
+	if m.confirm {
+		return []key.Binding{km.Yes, km.No}
+	}
+	if m.state == Running || m.state == Waiting {
+		return []key.Binding{km.Cancel, km.Cluster, km.Down, km.Up, km.Help}
+	}
+	return []key.Binding{km.Check, km.Edit, km.Hint, km.Watch, km.Reset, km.Cluster, km.Back, km.Help}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	km := m.c.KeyMap
+	return [][]key.Binding{
+		{km.Check, km.Cancel, km.Watch, km.Edit},
+		{km.Hint, km.Solution, km.Reset, km.Lesson},
+		{km.Up, km.Down, km.PageUp, km.PageDown},
+		{km.Cluster, km.Back, km.Help, km.Quit},
+	}
+}

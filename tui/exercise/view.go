@@ -1,0 +1,247 @@
+package exercise
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/tui/common"
+)
+
+// outputTail is how many lines of program output the screen shows.
+const outputTail = 8
+
+var stageText = map[grader.Stage]string{
+	grader.StagePreparing: "preparing topics and input",
+	grader.StageBuilding:  "building your program",
+	grader.StageRunning:   "running your program",
+	grader.StageChecking:  "checking the cluster",
+	grader.StageCleanup:   "cleaning up",
+	grader.StageDone:      "done",
+}
+
+func (m *Model) View() string {
+	st, w, h := m.c.Styles, m.c.Width, m.c.Height
+	p := m.c.Session.Progress().Get(m.ex.ID)
+
+	badge := ""
+	switch {
+	case p.Done:
+		badge = st.Pass.Render("✓ done")
+	case p.Attempts > 0:
+		badge = st.Muted.Render(plural(p.Attempts, "check") + " run")
+	}
+	title := st.Title.Render(common.Truncate(m.ex.Title, max(w-lipgloss.Width(badge)-2, 4)))
+	gap := max(w-lipgloss.Width(title)-lipgloss.Width(badge), 1)
+	line1 := title + strings.Repeat(" ", gap) + badge
+
+	watch := st.Muted.Render("watch off")
+	if m.watching {
+		watch = st.Busy.Render("watching")
+	}
+	files := strings.Join(m.ex.Files, ", ")
+	line2 := st.Label.Render("edit ") + st.Code.Render(files) + st.Label.Render(" in ") + st.Muted.Render(m.dir)
+	line2 = common.Truncate(line2, max(w-lipgloss.Width(watch)-3, 4))
+	line2 += strings.Repeat(" ", max(w-lipgloss.Width(line2)-lipgloss.Width(watch), 1)) + watch
+
+	foot := ""
+	switch {
+	case m.confirm:
+		foot = st.Confirm.Render(fmt.Sprintf("Reset %s to the starter? Your files are backed up first. y/n", files))
+	case m.note != "":
+		if m.noteBad {
+			foot = st.Fail.Render(m.note)
+		} else {
+			foot = st.Muted.Render(m.note)
+		}
+	}
+	out := []string{line1, line2, m.statusLine(), m.vp.View(), foot}
+	return common.Fit(strings.Join(out, "\n"), w, h)
+}
+
+// statusLine is the one line on the check: what it is doing, or its verdict.
+func (m *Model) statusLine() string {
+	st := m.c.Styles
+	switch m.state {
+	case Waiting:
+		cs := m.c.Clusters.Get(containers.Kind(m.ex.Cluster))
+		s := fmt.Sprintf(" waiting for the %s cluster to start", m.ex.Cluster)
+		if cs.Provider != "" {
+			s += fmt.Sprintf(" (%s, %s)", cs.Provider, common.Duration(cs.Elapsed(m.c.Now())))
+		}
+		return m.spin.View() + st.Busy.Render(s)
+	case Running:
+		return m.spin.View() + st.Busy.Render(" "+stageText[m.stage]) + st.Muted.Render(" · "+common.Duration(m.c.Now().Sub(m.started))+" · esc cancels")
+	case Done:
+		r := m.res
+		switch r.Status {
+		case result.Pass:
+			return st.Pass.Render(fmt.Sprintf("✓ passed · %d/%d points", r.Score, r.MaxScore)) + st.Muted.Render(" · "+common.Duration(m.took)+" · s shows the reference solution")
+		case result.Fail:
+			return st.Fail.Render(fmt.Sprintf("✗ not yet · %d/%d points", r.Score, r.MaxScore)) + st.Muted.Render(" · the failing checks say why")
+		}
+		if r.Message == common.Cancelled {
+			return st.Muted.Render("check cancelled · c checks again")
+		}
+		return st.Error.Render("! could not grade: ") + st.Muted.Render(firstLine(r.Message))
+	}
+	if !m.exists {
+		return st.Fail.Render("✗ the folder does not exist yet: r writes the starter there")
+	}
+	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", m.ex.Cluster))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// refresh rebuilds the scrolling part from the state.
+func (m *Model) refresh() {
+	st, w := m.c.Styles, max(m.c.Width, 10)
+	var b strings.Builder
+	section := func(name string) {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(st.Section.Render(name) + "\n")
+	}
+	indent := func(s string, n int) string {
+		pad := strings.Repeat(" ", n)
+		return pad + strings.ReplaceAll(common.Wrap(s, max(w-n, 8)), "\n", "\n"+pad)
+	}
+
+	if m.state != Idle || m.res != nil {
+		section("Checks")
+		for _, t := range m.tests {
+			mark := st.Pass.Render("✓")
+			switch t.Status {
+			case result.Fail:
+				mark = st.Fail.Render("✗")
+			case result.Error:
+				mark = st.Error.Render("!")
+			}
+			pts := ""
+			if t.MaxScore > 0 {
+				pts = st.Muted.Render(fmt.Sprintf("  %d/%d", t.Score, t.MaxScore))
+			}
+			b.WriteString("  " + mark + " " + common.Truncate(t.Name, w-12) + pts + "\n")
+			if t.Status != result.Pass && t.Message != "" {
+				b.WriteString(st.Muted.Render(indent(t.Message, 6)) + "\n")
+			}
+		}
+		if m.state == Running && len(m.tests) == 0 {
+			b.WriteString(st.Muted.Render("  results appear here as each check ends") + "\n")
+		}
+		if m.res != nil && m.res.Status == result.Error && m.res.Message != "" && m.res.Message != common.Cancelled {
+			b.WriteString(st.Error.Render(indent(m.res.Message, 2)) + "\n")
+			b.WriteString(st.Muted.Render(indent("This is not your program's fault: the cluster or streamlab failed.", 2)) + "\n")
+		}
+		if len(m.output) > 0 && (m.state == Running || m.programFailed()) {
+			section("Program output")
+			tail := m.output[max(len(m.output)-outputTail, 0):]
+			for _, l := range tail {
+				b.WriteString(st.Output.Render("  │ "+common.Truncate(l, w-4)) + "\n")
+			}
+		}
+	}
+
+	section("Task")
+	if m.task != "" {
+		b.WriteString(m.task + "\n")
+	} else {
+		b.WriteString(indent(m.ex.Task, 2) + "\n")
+	}
+
+	section("Your program receives")
+	rows := [][2]string{}
+	switch m.ex.Cluster {
+	case "kafka":
+		rows = append(rows, [2]string{"KAFKA_BOOTSTRAP_SERVERS", "the cluster's address"})
+	case "pulsar":
+		rows = append(rows, [2]string{"PULSAR_SERVICE_URL", "the cluster's address"}, [2]string{"PULSAR_ADMIN_URL", "its admin API"})
+	}
+	for _, v := range m.ex.Variables {
+		desc := describe(v)
+		if val := m.vars[v.Name]; val != "" {
+			desc += " · last run: " + val
+		}
+		rows = append(rows, [2]string{v.Name, desc})
+	}
+	nameW := 0
+	for _, r := range rows {
+		nameW = max(nameW, len(r[0]))
+	}
+	for _, r := range rows {
+		line := "  " + st.Code.Render(fmt.Sprintf("%-*s", nameW, r[0])) + "  " + st.Muted.Render(r[1])
+		b.WriteString(common.Truncate(line, w) + "\n")
+	}
+
+	section(fmt.Sprintf("Hints · %d of %d shown", m.hints, len(m.ex.Hints)))
+	for i := 0; i < m.hints && i < len(m.ex.Hints); i++ {
+		b.WriteString(indent(fmt.Sprintf("%d. %s", i+1, m.ex.Hints[i]), 2) + "\n")
+	}
+	if m.hints < len(m.ex.Hints) {
+		b.WriteString(st.Muted.Render("  h shows the next hint") + "\n")
+	}
+
+	if len(m.solution) > 0 {
+		section("Reference solution")
+		for _, f := range m.solution {
+			b.WriteString("  " + st.Code.Render(f.Name) + "\n")
+			for _, l := range strings.Split(strings.TrimRight(f.Text, "\n"), "\n") {
+				b.WriteString(st.Muted.Render("  │ ") + common.Truncate(strings.ReplaceAll(l, "\t", "    "), w-4) + "\n")
+			}
+		}
+	}
+	m.vp.SetContent(strings.TrimRight(b.String(), "\n"))
+}
+
+// programFailed reports whether the program's own run or build failed, when
+// its output is what the learner needs to see.
+func (m *Model) programFailed() bool {
+	if m.res == nil {
+		return false
+	}
+	for _, t := range m.res.Tests {
+		if t.Status == result.Fail && (t.Name == "the program builds" || t.Name == "the program runs to completion") {
+			return true
+		}
+	}
+	return m.res.Status == result.Error
+}
+
+// describe says what a variable is, in a few words.
+func describe(v catalogue.Variable) string {
+	switch v.Kind {
+	case catalogue.KindTopic:
+		s := "topic"
+		if v.Partitions > 0 {
+			s += fmt.Sprintf(", %d partitions", v.Partitions)
+		}
+		if !v.Created() {
+			s += ", you create it"
+		}
+		return s
+	case catalogue.KindFile:
+		if v.Count > 0 {
+			return fmt.Sprintf("input file, %d orders as JSON lines", v.Count)
+		}
+		return "input file"
+	case catalogue.KindGroup:
+		return "consumer group"
+	}
+	return v.Kind
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

@@ -1,0 +1,393 @@
+// Package tui is streamlab's terminal UI: one root model that owns the
+// screens (home, lesson, exercise, cluster, help), routes messages between
+// them, and runs the long work — starting clusters, grading — in commands
+// that stream their progress back. Everything it shows comes from the
+// engine through the session: catalogue, grader, providers, progress.
+package tui
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/tui/cluster"
+	"github.com/streamlab/streamlab/tui/common"
+	"github.com/streamlab/streamlab/tui/exercise"
+	helpscreen "github.com/streamlab/streamlab/tui/help"
+	"github.com/streamlab/streamlab/tui/home"
+	"github.com/streamlab/streamlab/tui/keymap"
+	"github.com/streamlab/streamlab/tui/lesson"
+	"github.com/streamlab/streamlab/tui/session"
+	"github.com/streamlab/streamlab/tui/styles"
+	"github.com/streamlab/streamlab/tui/watch"
+)
+
+// Options configure the UI.
+type Options struct {
+	Session *session.Session
+	Logger  *slog.Logger
+	// Glamour forces a markdown style; "" follows the terminal's background.
+	Glamour string
+	// Watch tunes watch mode.
+	Watch watch.Options
+	// Now is the clock for elapsed times; nil is time.Now.
+	Now func() time.Time
+	// Light starts with light-background styles (the terminal's answer to
+	// a background colour query replaces the guess).
+	Light bool
+}
+
+type screenID int
+
+const (
+	homeScreen screenID = iota
+	lessonScreen
+	exerciseScreen
+	clusterScreen
+	helpScreen
+)
+
+// Model is the root model.
+type Model struct {
+	c      common.Common
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	home      *home.Model
+	lesson    *lesson.Model
+	exercises map[string]*exercise.Model
+	shown     string // exercise on the exercise screen
+	cluster   *cluster.Model
+	help      *helpscreen.Model
+	footer    help.Model
+
+	active  screenID
+	history []screenID
+
+	check   *runningCheck
+	queue   []string // exercises waiting for the running check to end
+	waiting map[containers.Kind][]string
+	starts  map[containers.Kind]*clusterStart
+
+	status    string
+	statusBad bool
+	statusGen int
+
+	quitting bool
+	sized    bool
+}
+
+// New returns the root model.
+func New(ctx context.Context, opts Options) *Model {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	c := common.Common{
+		Ctx:      ctx,
+		Width:    80,
+		Height:   24,
+		Styles:   styles.New(!opts.Light),
+		KeyMap:   keymap.Default(),
+		Logger:   opts.Logger,
+		Session:  opts.Session,
+		Clusters: common.NewClusters(),
+		Now:      opts.Now,
+		Glamour:  opts.Glamour,
+		Watch:    opts.Watch,
+	}
+	m := &Model{
+		c: c, ctx: ctx, cancel: cancel,
+		exercises: map[string]*exercise.Model{},
+		waiting:   map[containers.Kind][]string{},
+		starts:    map[containers.Kind]*clusterStart{},
+	}
+	m.home = home.New(c)
+	m.lesson = lesson.New(c)
+	m.cluster = cluster.New(c)
+	m.help = helpscreen.New(c)
+	m.footer = help.New()
+	m.footer.Styles = c.Styles.HelpStyle
+	m.resize(c.Width, c.Height)
+	return m
+}
+
+// Init asks the terminal for its background (for the colours) and shows
+// a warning about the progress file, if there is one.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if w := m.c.Session.Progress().Warning; w != "" {
+		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: w, Error: true}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Exercise returns the screen of an opened exercise, or nil.
+func (m *Model) Exercise(id string) *exercise.Model { return m.exercises[id] }
+
+// Active names the screen shown: home, lesson, exercise, cluster or help.
+func (m *Model) Active() string {
+	return [...]string{"home", "lesson", "exercise", "cluster", "help"}[m.active]
+}
+
+func (m *Model) screen(id screenID) common.Screen {
+	switch id {
+	case lessonScreen:
+		return m.lesson
+	case exerciseScreen:
+		if ex := m.exercises[m.shown]; ex != nil {
+			return ex
+		}
+	case clusterScreen:
+		return m.cluster
+	case helpScreen:
+		return m.help
+	}
+	return m.home
+}
+
+func (m *Model) screens() []common.Screen {
+	out := []common.Screen{m.home, m.lesson, m.cluster, m.help}
+	for _, ex := range m.exercises {
+		out = append(out, ex)
+	}
+	return out
+}
+
+// bodySize is the space a screen gets: all but the header and footer.
+func (m *Model) resize(w, h int) {
+	m.c.SetSize(w, h)
+	m.footer.SetWidth(w)
+	bw, bh := max(w-2, 1), max(h-3, 1)
+	for _, s := range m.screens() {
+		s.SetSize(bw, bh)
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.sized = true
+		m.resize(msg.Width, msg.Height)
+		return m, m.broadcast(msg)
+	case tea.BackgroundColorMsg:
+		*m.c.Styles = *styles.New(msg.IsDark())
+		m.footer.Styles = m.c.Styles.HelpStyle
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case shutdownDoneMsg:
+		return m, tea.Quit
+	case statusExpiredMsg:
+		if msg.gen == m.statusGen {
+			m.status = ""
+		}
+		return m, nil
+	case common.StatusMsg:
+		return m, m.setStatus(msg.Text, msg.Error)
+
+	case common.OpenLabMsg:
+		m.push(lessonScreen)
+		return m, m.lesson.Open(msg.LabID, msg.Step)
+	case common.OpenExerciseMsg:
+		return m, m.openExercise(msg.ID)
+	case common.OpenClusterMsg:
+		id := msg.ExerciseID
+		if id == "" && (m.active == exerciseScreen || m.active == lessonScreen) {
+			id = m.shown
+		}
+		m.push(clusterScreen)
+		return m, m.cluster.Show(id)
+	case common.BackMsg:
+		return m, m.back()
+	case common.EditorClosedMsg:
+		if ex := m.exercises[m.shown]; ex != nil {
+			ex.EditorClosed(msg)
+		}
+		return m, nil
+
+	case common.CheckRequestMsg:
+		return m, m.requestCheck(msg.ExerciseID)
+	case common.CheckCancelMsg:
+		return m, m.cancelCheck(msg.ExerciseID)
+	case common.ClusterRequestMsg:
+		return m, m.startCluster(msg.Kind, false)
+	case common.ClusterCancelMsg:
+		if s := m.starts[msg.Kind]; s != nil {
+			s.cancel()
+		}
+		return m, nil
+	case streamMsg:
+		return m, m.fromStream(msg)
+	}
+	return m, m.broadcast(msg)
+}
+
+// broadcast hands a message to every screen: each takes what is its own
+// (by exercise id, spinner id, generation).
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range m.screens() {
+		_, cmd := s.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	km := m.c.KeyMap
+	if m.quitting {
+		if msg.String() == "ctrl+c" {
+			return tea.Quit // a second Ctrl-C: stop waiting for the clean-up
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, km.Quit):
+		return m.shutdown()
+	case key.Matches(msg, km.Help) && m.active != helpScreen:
+		s := m.screen(m.active)
+		m.help.For(s.Title(), s.FullHelp())
+		m.push(helpScreen)
+		return nil
+	}
+	_, cmd := m.screen(m.active).Update(msg)
+	return cmd
+}
+
+// push shows a screen, remembering the one to go back to.
+func (m *Model) push(id screenID) {
+	if m.active == id {
+		return
+	}
+	if m.active == clusterScreen {
+		m.cluster.Hide()
+	}
+	m.history = append(m.history, m.active)
+	m.active = id
+}
+
+func (m *Model) back() tea.Cmd {
+	if m.active == clusterScreen {
+		m.cluster.Hide()
+	}
+	if n := len(m.history); n > 0 {
+		m.active = m.history[n-1]
+		m.history = m.history[:n-1]
+	} else {
+		m.active = homeScreen
+	}
+	if m.active == clusterScreen {
+		return m.cluster.Resume() // back from help: poll again
+	}
+	return nil
+}
+
+func (m *Model) openExercise(id string) tea.Cmd {
+	if m.c.Session.Catalogue().Exercise(id) == nil {
+		return m.setStatus("no exercise "+id, true)
+	}
+	var cmd tea.Cmd
+	ex := m.exercises[id]
+	if ex == nil {
+		ex = exercise.New(m.c, id)
+		ex.SetSize(max(m.c.Width-2, 1), max(m.c.Height-3, 1))
+		m.exercises[id] = ex
+		cmd = ex.Init()
+	}
+	m.shown = id
+	m.push(exerciseScreen)
+	return cmd
+}
+
+func (m *Model) setStatus(text string, bad bool) tea.Cmd {
+	m.status, m.statusBad = text, bad
+	m.statusGen++
+	gen := m.statusGen
+	return tea.Tick(6*time.Second, func(time.Time) tea.Msg { return statusExpiredMsg{gen} })
+}
+
+type statusExpiredMsg struct{ gen int }
+
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "streamlab"
+	w, h := m.c.Width, m.c.Height
+	st := m.c.Styles
+	if m.quitting {
+		v.SetContent(common.Fit("\n  "+st.Muted.Render("Stopping what streamlab started: the running check, the session's topics, the cluster…"), w, h))
+		return v
+	}
+	if w < 20 || h < 6 {
+		v.SetContent(common.Fit("streamlab needs a larger terminal", w, h))
+		return v
+	}
+	s := m.screen(m.active)
+	body := lipgloss.NewStyle().Padding(0, 1).Render(s.View())
+	v.SetContent(m.header() + "\n" + common.Fit(body, w, h-3) + "\n\n" + m.footerView(s))
+	return v
+}
+
+func (m *Model) header() string {
+	st, w := m.c.Styles, m.c.Width
+	crumbs := []string{st.Title.Render("streamlab")}
+	switch m.active {
+	case lessonScreen:
+		crumbs = append(crumbs, m.lesson.Title())
+	case exerciseScreen:
+		if ex := m.c.Session.Catalogue().Exercise(m.shown); ex != nil {
+			if lab := m.c.Session.Catalogue().Lab(ex.Lab); lab != nil {
+				crumbs = append(crumbs, lab.Title)
+			}
+			crumbs = append(crumbs, ex.ID)
+		}
+	case clusterScreen, helpScreen:
+		crumbs = append(crumbs, m.screen(m.active).Title())
+	}
+	left := strings.Join(crumbs, st.Crumb.Render(" › "))
+	right := m.badge()
+	left = common.Truncate(left, max(w-lipgloss.Width(right)-3, 8))
+	gap := max(w-2-lipgloss.Width(left)-lipgloss.Width(right), 1)
+	return common.Truncate(" "+left+strings.Repeat(" ", gap)+right, w)
+}
+
+// badge is the cluster state in the header's corner.
+func (m *Model) badge() string {
+	st := m.c.Styles
+	var parts []string
+	for _, k := range common.Kinds {
+		s := m.c.Clusters.Get(k)
+		switch s.State {
+		case common.ClusterStarting:
+			parts = append(parts, st.Busy.Render(string(k)+" ◌"))
+		case common.ClusterReady:
+			parts = append(parts, st.Pass.Render(string(k)+" ●"))
+		case common.ClusterFailed:
+			parts = append(parts, st.Fail.Render(string(k)+" ✗"))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Model) footerView(s common.Screen) string {
+	st, w := m.c.Styles, m.c.Width
+	if m.status != "" {
+		if m.statusBad {
+			return common.Truncate(" "+st.Fail.Render(m.status), w)
+		}
+		return common.Truncate(" "+st.Status.Render(m.status), w)
+	}
+	m.footer.SetWidth(max(w-2, 1))
+	return " " + m.footer.ShortHelpView(s.ShortHelp())
+}
