@@ -33,6 +33,9 @@ func writeText(w io.Writer, r Result) error {
 		if t.Status != Pass && t.Message != "" {
 			fmt.Fprintf(&b, "%s\n", indent(t.Message, "      "))
 		}
+		if t.Status != Pass && strings.TrimSpace(t.Output) != "" {
+			fmt.Fprintf(&b, "      output (last lines):\n%s\n", indent(lastLines(t.Output, 15), "      │ "))
+		}
 	}
 	switch r.Status {
 	case Pass:
@@ -48,6 +51,14 @@ func writeText(w io.Writer, r Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func indent(s, pre string) string {
