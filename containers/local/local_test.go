@@ -264,12 +264,18 @@ func TestProviderErrors(t *testing.T) {
 	if p.Name() != "local" {
 		t.Errorf("Name = %q", p.Name())
 	}
+	// Without a Pulsar implementation plugged in (pulsarSupport), Pulsar
+	// is a clear error.
+	saved := pulsarSupport
+	pulsarSupport.start, pulsarSupport.check = nil, nil
 	var events []containers.Event
 	_, err := p.Start(context.Background(), containers.Pulsar, func(e containers.Event) { events = append(events, e) })
 	wantErr(t, err, "Pulsar is not implemented yet")
 	if len(events) != 1 || events[0].Stage != containers.StageFailed || events[0].Err == nil {
 		t.Errorf("events for Pulsar = %+v, want one failed event", events)
 	}
+	wantErr(t, p.Check(containers.Pulsar), "Pulsar is not implemented yet")
+	pulsarSupport = saved
 
 	events = nil
 	_, err = p.Start(context.Background(), containers.Kafka, func(e containers.Event) { events = append(events, e) })
