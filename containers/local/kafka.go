@@ -79,7 +79,11 @@ func (c *KafkaCluster) Kill() error { return c.proc.Kill() }
 // later calls return the first call's result.
 func (c *KafkaCluster) Stop(ctx context.Context) error {
 	c.stopOnce.Do(func() {
-		err := c.proc.Stop(ctx, c.grace)
+		grace := c.grace
+		if c.cds.temp != "" && grace > 0 && grace < kafkaCDSDumpGrace {
+			grace = kafkaCDSDumpGrace // writing the AppCDS archive takes a while
+		}
+		err := c.proc.Stop(ctx, grace)
 		c.cds.finish(c.proc)
 		if !c.keepDir {
 			if rerr := os.RemoveAll(c.dir); rerr != nil && err == nil {
@@ -469,6 +473,12 @@ func saveFile(src, dst string) error {
 // later runs map it (-XX:SharedArchiveFile). If the JVM finds the archive
 // unusable (other JVM build, changed jars) it says so in the log and runs
 // without it. Options.NoClassDataCache turns this off.
+// kafkaCDSDumpGrace is the least Stop waits after SIGTERM for a run that
+// dumps the AppCDS archive at exit (once per version and JVM): 3-5 s on an
+// idle 2-core machine, but it was seen to exceed 10 s under heavy load, and
+// a killed dump is thrown away. ctx still bounds it.
+const kafkaCDSDumpGrace = time.Minute
+
 type cdsPlan struct {
 	args  []string
 	temp  string // archive this run dumps on exit; "" if none
