@@ -6,6 +6,11 @@ package containers
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -23,6 +28,43 @@ type Endpoints struct {
 	KafkaBootstrap   []string // host:port
 	PulsarServiceURL string   // pulsar://host:port
 	PulsarAdminURL   string   // http://host:port
+	// Auth is how to authenticate to a cluster streamlab did not start;
+	// nil for plaintext without credentials.
+	Auth *Auth `json:"-"`
+}
+
+// Auth holds TLS settings and credentials for an external cluster. Its
+// String never shows a secret, so it is safe in logs and messages.
+type Auth struct {
+	TLS         bool   // connect to Kafka over TLS
+	TLSCAFile   string // PEM bundle to trust instead of the system roots
+	TLSInsecure bool   // skip certificate verification (test clusters only)
+
+	SASLMechanism string // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+	SASLUsername  string
+	SASLPassword  string
+
+	PulsarToken string // JWT for Pulsar's token authentication
+}
+
+func (a *Auth) String() string {
+	if a == nil {
+		return "plaintext"
+	}
+	var parts []string
+	if a.TLS {
+		parts = append(parts, "TLS")
+	}
+	if a.SASLMechanism != "" {
+		parts = append(parts, "SASL/"+a.SASLMechanism+" as "+a.SASLUsername)
+	}
+	if a.PulsarToken != "" {
+		parts = append(parts, "Pulsar token")
+	}
+	if len(parts) == 0 {
+		return "plaintext"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Stage is a step of a provider's start-up, shown to the learner as progress.
@@ -71,4 +113,24 @@ func Report(progress func(Event), e Event) {
 	if progress != nil {
 		progress(e)
 	}
+}
+
+// TLSConfig builds the TLS settings; nil when TLS is off.
+func (a *Auth) TLSConfig() (*tls.Config, error) {
+	if a == nil || (!a.TLS && a.TLSCAFile == "" && !a.TLSInsecure) {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: a.TLSInsecure}
+	if a.TLSCAFile != "" {
+		pem, err := os.ReadFile(a.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the TLS CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the TLS CA file %s holds no PEM certificate", a.TLSCAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
 }

@@ -13,13 +13,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 type kafkaBackend struct {
-	ep   containers.Endpoints
-	opts []kgo.Opt
-	cl   *kgo.Client
-	adm  *kadm.Client
+	ep      containers.Endpoints
+	opts    []kgo.Opt
+	optsErr error
+	cl      *kgo.Client
+	adm     *kadm.Client
 }
 
 func newKafkaBackend(ep containers.Endpoints) *kafkaBackend {
@@ -34,12 +37,43 @@ func newKafkaBackend(ep containers.Endpoints) *kafkaBackend {
 		// default waits up to 5s between metadata refreshes.
 		kgo.MetadataMinAge(50 * time.Millisecond),
 	}
-	return &kafkaBackend{ep: ep, opts: opts}
+	auth, err := kafkaAuthOpts(ep.Auth)
+	return &kafkaBackend{ep: ep, opts: append(opts, auth...), optsErr: err}
+}
+
+// kafkaAuthOpts turns TLS and SASL settings into client options.
+func kafkaAuthOpts(a *containers.Auth) ([]kgo.Opt, error) {
+	if a == nil {
+		return nil, nil
+	}
+	var opts []kgo.Opt
+	tc, err := a.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		opts = append(opts, kgo.DialTLSConfig(tc))
+	}
+	switch strings.ToUpper(a.SASLMechanism) {
+	case "":
+	case "PLAIN":
+		opts = append(opts, kgo.SASL(plain.Auth{User: a.SASLUsername, Pass: a.SASLPassword}.AsMechanism()))
+	case "SCRAM-SHA-256":
+		opts = append(opts, kgo.SASL(scram.Auth{User: a.SASLUsername, Pass: a.SASLPassword}.AsSha256Mechanism()))
+	case "SCRAM-SHA-512":
+		opts = append(opts, kgo.SASL(scram.Auth{User: a.SASLUsername, Pass: a.SASLPassword}.AsSha512Mechanism()))
+	default:
+		return nil, fmt.Errorf("SASL mechanism %q is not supported (use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", a.SASLMechanism)
+	}
+	return opts, nil
 }
 
 func (b *kafkaBackend) Connect(ctx context.Context) error {
 	if len(b.ep.KafkaBootstrap) == 0 {
 		return errors.New("the cluster has no Kafka bootstrap servers")
+	}
+	if b.optsErr != nil {
+		return b.optsErr
 	}
 	cl, err := kgo.NewClient(b.opts...)
 	if err != nil {
@@ -124,8 +158,31 @@ func (b *kafkaBackend) Seed(ctx context.Context, topic string, lines, keys []str
 	return nil
 }
 
+// ProgramEnv follows the names librdkafka-style clients use, so a program
+// can pass them straight to its client's configuration.
 func (b *kafkaBackend) ProgramEnv() []string {
-	return []string{"KAFKA_BOOTSTRAP_SERVERS=" + strings.Join(b.ep.KafkaBootstrap, ",")}
+	env := []string{"KAFKA_BOOTSTRAP_SERVERS=" + strings.Join(b.ep.KafkaBootstrap, ",")}
+	a := b.ep.Auth
+	if a == nil {
+		return env
+	}
+	proto := "PLAINTEXT"
+	switch {
+	case a.TLS && a.SASLMechanism != "":
+		proto = "SASL_SSL"
+	case a.TLS:
+		proto = "SSL"
+	case a.SASLMechanism != "":
+		proto = "SASL_PLAINTEXT"
+	}
+	env = append(env, "KAFKA_SECURITY_PROTOCOL="+proto)
+	if a.SASLMechanism != "" {
+		env = append(env, "KAFKA_SASL_MECHANISM="+a.SASLMechanism, "KAFKA_SASL_USERNAME="+a.SASLUsername, "KAFKA_SASL_PASSWORD="+a.SASLPassword)
+	}
+	if a.TLSCAFile != "" {
+		env = append(env, "KAFKA_SSL_CA_LOCATION="+a.TLSCAFile)
+	}
+	return env
 }
 
 func (b *kafkaBackend) Fill(env *checks.Env) {

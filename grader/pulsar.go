@@ -49,16 +49,26 @@ func (b *pulsarBackend) Connect(ctx context.Context) error {
 	if b.ep.PulsarServiceURL == "" || b.ep.PulsarAdminURL == "" {
 		return errors.New("the cluster has no Pulsar service or admin URL")
 	}
-	adm, err := pulsaradmin.NewClient(&config.Config{WebServiceURL: b.ep.PulsarAdminURL})
-	if err != nil {
-		return fmt.Errorf("connecting to the Pulsar admin API at %s: %w", b.ep.PulsarAdminURL, err)
-	}
-	cl, err := pulsar.NewClient(pulsar.ClientOptions{
+	acfg := &config.Config{WebServiceURL: b.ep.PulsarAdminURL}
+	copts := pulsar.ClientOptions{
 		URL:               b.ep.PulsarServiceURL,
 		ConnectionTimeout: 5 * time.Second,
 		OperationTimeout:  15 * time.Second,
 		Logger:            quietLogger,
-	})
+	}
+	if a := b.ep.Auth; a != nil {
+		if a.PulsarToken != "" {
+			acfg.Token = a.PulsarToken
+			copts.Authentication = pulsar.NewAuthenticationToken(a.PulsarToken)
+		}
+		acfg.TLSTrustCertsFilePath, copts.TLSTrustCertsFilePath = a.TLSCAFile, a.TLSCAFile
+		acfg.TLSAllowInsecureConnection, copts.TLSAllowInsecureConnection = a.TLSInsecure, a.TLSInsecure
+	}
+	adm, err := pulsaradmin.NewClient(acfg)
+	if err != nil {
+		return fmt.Errorf("connecting to the Pulsar admin API at %s: %w", b.ep.PulsarAdminURL, err)
+	}
+	cl, err := pulsar.NewClient(copts)
 	if err != nil {
 		return fmt.Errorf("connecting to Pulsar at %s: %w", b.ep.PulsarServiceURL, err)
 	}
@@ -138,7 +148,16 @@ func (b *pulsarBackend) Seed(ctx context.Context, topic string, lines, keys []st
 }
 
 func (b *pulsarBackend) ProgramEnv() []string {
-	return []string{"PULSAR_SERVICE_URL=" + b.ep.PulsarServiceURL, "PULSAR_ADMIN_URL=" + b.ep.PulsarAdminURL}
+	env := []string{"PULSAR_SERVICE_URL=" + b.ep.PulsarServiceURL, "PULSAR_ADMIN_URL=" + b.ep.PulsarAdminURL}
+	if a := b.ep.Auth; a != nil {
+		if a.PulsarToken != "" {
+			env = append(env, "PULSAR_AUTH_TOKEN="+a.PulsarToken)
+		}
+		if a.TLSCAFile != "" {
+			env = append(env, "PULSAR_TLS_TRUST_CERTS_FILE="+a.TLSCAFile)
+		}
+	}
+	return env
 }
 
 func (b *pulsarBackend) Fill(env *checks.Env) {

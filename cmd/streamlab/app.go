@@ -191,11 +191,15 @@ func (a *app) check(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	dir := fs.String("dir", "", "")
 	runCmd := fs.String("run", "", "")
-	cluster := fs.String("cluster", envOr("STREAMLAB_CLUSTER", "auto"), "")
 	format := fs.String("format", "text", "")
 	seed := fs.String("seed", "", "")
 	keep := fs.Bool("keep", false, "")
+	cf := clusterFlags(fs)
 	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := cf.config()
 	if err != nil {
 		return err
 	}
@@ -234,7 +238,7 @@ func (a *app) check(ctx context.Context, args []string) error {
 		return exitError{r.Status.ExitCode()}
 	}
 	kind := containers.Kind(ex.Cluster)
-	choice, err := auto.Choose(*cluster, kind, auto.Options{})
+	choice, err := auto.Choose(cfg.Cluster, kind, cf.autoOptions(cfg))
 	if err != nil {
 		return emit(result.Result{Exercise: ex.ID, Status: result.Error, Message: err.Error()})
 	}
@@ -255,7 +259,7 @@ func (a *app) check(ctx context.Context, args []string) error {
 
 	res := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: folder, Run: *runCmd, Cluster: cl, Provider: choice.Provider.Name(),
-		Seed: seedN, Keep: *keep,
+		Seed: seedN, Keep: *keep, Prefix: cfg.Learner,
 		Events: func(e grader.Event) {
 			if e.Stage != "" && e.Line == "" && e.Test == nil && e.Vars == nil {
 				fmt.Fprintf(a.stderr, "grader: %s\n", e.Stage)

@@ -22,11 +22,16 @@ usage:
   streamlab hint ID                the next hint for an exercise
   streamlab reset ID               restore an exercise's starter code
   streamlab validate [DIR]         check course content (labs/, exercises/, solutions/)
+  streamlab cluster up|down|status keep a cluster running for later checks
 
 check flags:
   --dir D        folder with the program (default: the exercise's folder)
   --run CMD      command that runs the program, in any language (default: the spec's)
-  --cluster P    auto, local or embedded (default auto)
+  --cluster P    auto, local, embedded or external (default auto: a cluster kept
+                 up by ` + "`cluster up`" + `, else local, else embedded)
+  --learner NAME prefix for every topic, group and namespace (shared clusters)
+  --kafka-bootstrap, --pulsar-url, --pulsar-admin-url   an external cluster;
+                 credentials come from the config file or STREAMLAB_* variables
   --format F     text, json or junit (default text)
   --seed N       input data seed, to repeat a run exactly
   --keep         keep the run's topics for inspection
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return app.reset(rest)
 	case "validate":
 		return app.validate(rest)
+	case "cluster":
+		return app.cluster(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -9,11 +9,13 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/containers/external"
 	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/up"
 )
 
 // Names are the provider names a user can give.
-var Names = []string{"auto", "embedded", "local"}
+var Names = []string{"auto", "embedded", "local", "external"}
 
 // Choice is a provider and why it was chosen, for the learner to read.
 type Choice struct {
@@ -23,12 +25,30 @@ type Choice struct {
 
 // Options carry what the providers need from flags and config.
 type Options struct {
-	Local local.Options
+	Local    local.Options
+	External containers.Endpoints // for "external"
+	// UpState is the state file of `streamlab cluster up`; a cluster
+	// recorded there is reused instead of starting another.
+	UpState string
 }
 
 // Choose returns the provider called name for clusters of kind k.
 func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
+	if opts.UpState != "" && name != "external" {
+		if st, _, _ := up.Read(opts.UpState); st != nil {
+			if ep, ok := st.Clusters[k]; ok && (name == "" || name == "auto" || name == st.Provider) {
+				why := fmt.Sprintf("reusing the %s cluster kept up by `streamlab cluster up` (pid %d)", st.Provider, st.PID)
+				return Choice{external.New(st.Provider+" (kept up)", ep), why}, nil
+			}
+		}
+	}
 	switch name {
+	case "external":
+		p := external.New("external", opts.External)
+		if err := p.Check(k); err != nil {
+			return Choice{}, err
+		}
+		return Choice{p, "chosen with --cluster external (" + opts.External.Auth.String() + ")"}, nil
 	case "embedded":
 		if k != containers.Kafka {
 			return Choice{}, fmt.Errorf("the embedded provider runs Kafka only; for %s exercises use --cluster local (Java 17+ and scripts/fetch-%s)", k, k)

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/streamlab/streamlab/containers/local"
+)
+
+// `cluster up`, two checks that reuse it, `cluster down` — with the real
+// binary, as a user runs it. Uses real Kafka when it can run here.
+func TestClusterUpIsReusedAndDownLeavesNothing(t *testing.T) {
+	provider := "embedded"
+	if local.New(local.Options{}).Check("kafka") == nil {
+		provider = "local"
+	} else if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
+		t.Fatal("STREAMLAB_REQUIRE_LOCAL=1 but local Kafka cannot run")
+	}
+	bin := filepath.Join(t.TempDir(), "streamlab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	state := t.TempDir()
+	sl := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "STREAMLAB_STATE_DIR="+state, "STREAMLAB_CONFIG="+filepath.Join(state, "none.yaml"))
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	t.Cleanup(func() { sl("cluster", "down") })
+
+	out, err := sl("cluster", "up", "--cluster", provider, "--kinds", "kafka")
+	if err != nil {
+		t.Fatalf("cluster up: %v\n%s", err, out)
+	}
+	pid := statePID(t, state)
+	for i := range 2 {
+		out, err = sl("check", "kafka/create-topic", "--dir", "../../solutions/kafka/01-create-topic")
+		if err != nil || !strings.Contains(out, "kept up") || !strings.Contains(out, "PASS") {
+			t.Fatalf("check %d did not pass on the kept-up cluster: %v\n%s", i+1, err, out)
+		}
+	}
+	if out, err = sl("cluster", "down"); err != nil || !strings.Contains(out, "stopped") {
+		t.Fatalf("cluster down: %v\n%s", err, out)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Fatalf("cluster process %d still runs after down", pid)
+	}
+	if out, _ = sl("cluster", "down"); !strings.Contains(out, "no cluster is up") {
+		t.Fatalf("a second down should be a no-op: %s", out)
+	}
+}
+
+func statePID(t *testing.T, dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "cluster.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, `"pid": `)
+	j := strings.Index(s[i+7:], ",")
+	pid, err := strconv.Atoi(s[i+7 : i+7+j])
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) && syscall.Kill(pid, 0) != nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return pid
+}
