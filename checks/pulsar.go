@@ -403,7 +403,7 @@ func (p affinityParams) Evaluate(ctx context.Context, env *Env) Outcome {
 		}
 	}
 	if len(split) > 0 {
-		return failed("%d of %d %s values were handled by more than one %s (%s). A Key_Shared subscription sends each key to one consumer: publish with the %s as the message key.",
+		return failed("%d of %d %s values were handled by more than one %s (%s). A Key_Shared subscription sends each message key to one consumer — but a consumer that connects while messages flow takes keys over from the others. Connect every consumer with a fixed (sticky) hash range, and make sure messages are keyed by %s.",
 			len(split), len(handlers), p.GroupBy, p.Property, examples(split), p.GroupBy)
 	}
 	return passed("Each of %d %s values was handled by a single %s.", len(handlers), p.GroupBy, p.Property)

@@ -143,3 +143,7 @@ func TestCourseOnEmbeddedKafka(t *testing.T) {
 func TestCourseOnLocalKafka(t *testing.T) {
 	testCourse(t, localProvider(t, containers.Kafka), containers.Kafka)
 }
+
+func TestCourseOnLocalPulsar(t *testing.T) {
+	testCourse(t, localProvider(t, containers.Pulsar), containers.Pulsar)
+}

@@ -121,7 +121,10 @@ func (b *pulsarBackend) Create(ctx context.Context, v catalogue.Variable, value 
 }
 
 func (b *pulsarBackend) Seed(ctx context.Context, topic string, lines, keys []string) error {
-	p, err := b.client.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	// One entry per message: a batch is dispatched to one consumer as a
+	// whole and redelivered as a whole, which would hide how Shared and
+	// Key_Shared subscriptions spread work and how nacks behave.
+	p, err := b.client.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
 	if err != nil {
 		return fmt.Errorf("seeding %s: %w", topic, err)
 	}

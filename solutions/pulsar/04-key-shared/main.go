@@ -31,7 +31,21 @@ func main() {
 	var wg sync.WaitGroup
 	for i := range consumers {
 		name := fmt.Sprintf("consumer-%d", i+1)
+		// Each consumer owns a fixed third of the key hash space. With the
+		// default (auto-split) policy, a consumer that joins while messages
+		// flow takes keys over from the others: order stays safe, but a
+		// customer changes hands. Sticky ranges never move.
+		width := 65536 / consumers
+		lo, hi := i*width, (i+1)*width-1
+		if i == consumers-1 {
+			hi = 65535
+		}
+		policy, err := pulsar.NewKeySharedPolicySticky([]int{lo, hi})
+		if err != nil {
+			log.Fatal(err)
+		}
 		c, err := client.Subscribe(pulsar.ConsumerOptions{
+			KeySharedPolicy:             policy,
 			Topic:                       os.Getenv("TOPIC"),
 			SubscriptionName:            os.Getenv("SUBSCRIPTION"),
 			Type:                        pulsar.KeyShared,
