@@ -69,10 +69,11 @@ const maxOutput = 400
 // Model is one exercise's screen. The root keeps one per opened exercise,
 // so a check keeps streaming into it while the learner looks elsewhere.
 type Model struct {
-	c      common.Common
-	ex     *catalogue.Exercise
-	dir    string
-	exists bool
+	c        common.Common
+	ex       *catalogue.Exercise
+	dir      string
+	shownDir string // dir as the screen writes it
+	exists   bool
 
 	state   State
 	started time.Time
@@ -89,6 +90,8 @@ type Model struct {
 	hints     int
 	solution  []session.SolutionFile
 	confirm   bool // asking whether to reset
+	// Lines where sections start, to scroll to what was just asked for.
+	hintsLine, solutionLine int
 	note      string
 	noteBad   bool
 
@@ -104,6 +107,7 @@ func New(c common.Common, id string) *Model {
 	ex := c.Session.Catalogue().Exercise(id)
 	m := &Model{
 		c: c, ex: ex, dir: c.Session.ExerciseDir(ex), exists: true,
+		shownDir: displayPath(c.Session.ExerciseDir(ex)),
 		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Busy)),
 		vp:    viewport.New(),
 		hints: c.Session.Progress().Get(id).HintsUsed,
@@ -248,7 +252,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.setNote("that was the last hint", false)
 		}
 		m.hints = max(m.hints, msg.Used)
-		m.vp.GotoBottom()
+		m.refresh()
+		m.vp.SetYOffset(m.hintsLine)
 	case common.ResetDoneMsg:
 		if msg.Err != nil {
 			m.setNote(msg.Err.Error(), true)
@@ -267,7 +272,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.solution = msg.Files
 		m.refresh()
-		m.vp.GotoBottom()
+		m.vp.SetYOffset(m.solutionLine)
 	case WatchStartedMsg:
 		if msg.Err != nil {
 			m.watching = false

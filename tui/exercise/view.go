@@ -2,6 +2,8 @@ package exercise
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -45,7 +47,7 @@ func (m *Model) View() string {
 		watch = st.Busy.Render("watching")
 	}
 	files := strings.Join(m.ex.Files, ", ")
-	line2 := st.Label.Render("edit ") + st.Code.Render(files) + st.Label.Render(" in ") + st.Muted.Render(m.dir)
+	line2 := st.Label.Render("edit ") + st.Code.Render(files) + st.Label.Render(" in ") + st.Muted.Render(m.shownDir)
 	line2 = common.Truncate(line2, max(w-lipgloss.Width(watch)-3, 4))
 	line2 += strings.Repeat(" ", max(w-lipgloss.Width(line2)-lipgloss.Width(watch), 1)) + watch
 
@@ -159,29 +161,31 @@ func (m *Model) refresh() {
 	}
 
 	section("Your program receives")
-	rows := [][2]string{}
+	type row struct{ name, desc, value string }
+	var rows []row
 	switch m.ex.Cluster {
 	case "kafka":
-		rows = append(rows, [2]string{"KAFKA_BOOTSTRAP_SERVERS", "the cluster's address"})
+		rows = append(rows, row{"KAFKA_BOOTSTRAP_SERVERS", "the cluster's address", ""})
 	case "pulsar":
-		rows = append(rows, [2]string{"PULSAR_SERVICE_URL", "the cluster's address"}, [2]string{"PULSAR_ADMIN_URL", "its admin API"})
+		rows = append(rows, row{"PULSAR_SERVICE_URL", "the cluster's address", ""}, row{"PULSAR_ADMIN_URL", "its admin API", ""})
 	}
 	for _, v := range m.ex.Variables {
-		desc := describe(v)
-		if val := m.vars[v.Name]; val != "" {
-			desc += " · last run: " + val
-		}
-		rows = append(rows, [2]string{v.Name, desc})
+		rows = append(rows, row{v.Name, describe(v), m.vars[v.Name]})
 	}
 	nameW := 0
 	for _, r := range rows {
-		nameW = max(nameW, len(r[0]))
+		nameW = max(nameW, len(r.name))
 	}
 	for _, r := range rows {
-		line := "  " + st.Code.Render(fmt.Sprintf("%-*s", nameW, r[0])) + "  " + st.Muted.Render(r[1])
+		line := "  " + st.Code.Render(fmt.Sprintf("%-*s", nameW, r.name)) + "  " + st.Muted.Render(r.desc)
 		b.WriteString(common.Truncate(line, w) + "\n")
+		if r.value != "" {
+			pad := strings.Repeat(" ", nameW+4)
+			b.WriteString(common.Truncate(pad+st.Label.Render("last run: ")+r.value, w) + "\n")
+		}
 	}
 
+	m.hintsLine = strings.Count(b.String(), "\n") + 1
 	section(fmt.Sprintf("Hints · %d of %d shown", m.hints, len(m.ex.Hints)))
 	for i := 0; i < m.hints && i < len(m.ex.Hints); i++ {
 		b.WriteString(indent(fmt.Sprintf("%d. %s", i+1, m.ex.Hints[i]), 2) + "\n")
@@ -191,6 +195,7 @@ func (m *Model) refresh() {
 	}
 
 	if len(m.solution) > 0 {
+		m.solutionLine = strings.Count(b.String(), "\n") + 1
 		section("Reference solution")
 		for _, f := range m.solution {
 			b.WriteString("  " + st.Code.Render(f.Name) + "\n")
@@ -244,4 +249,18 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// displayPath shortens a folder for the screen: relative to the current
+// folder when it is below it, else with the home folder as ~.
+func displayPath(dir string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, dir); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" && strings.HasPrefix(dir, home+string(filepath.Separator)) {
+		return "~" + dir[len(home):]
+	}
+	return dir
 }

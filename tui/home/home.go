@@ -241,7 +241,7 @@ func (m *Model) about(lab, ex string) string {
 		p := m.progress(ex)
 		s := fmt.Sprintf("%s · %s · %d points", e.ID, e.Cluster, e.MaxScore())
 		if p.Attempts > 0 {
-			s += fmt.Sprintf(" · %d checks run", p.Attempts)
+			s += " · " + checksRun(p.Attempts)
 		}
 		return s
 	}
@@ -293,4 +293,11 @@ func ClusterLine(c common.Common, s common.ClusterStatus) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+func checksRun(n int) string {
+	if n == 1 {
+		return "1 check run"
+	}
+	return fmt.Sprintf("%d checks run", n)
 }

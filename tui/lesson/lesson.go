@@ -104,11 +104,16 @@ func (m *Model) show() tea.Cmd {
 
 var exerciseLink = regexp.MustCompile(`\[([^\]]+)\]\(` + regexp.QuoteMeta(catalogue.ExerciseScheme) + `([^)\s]+)\)`)
 
-// Markdown is a step's markdown with exercise links turned into numbered
-// references the learner opens with a key.
+// Markdown is a step's markdown as the screen shows it: without its
+// heading (the step line above shows the title), and with exercise links
+// turned into numbered references the learner opens with a key.
 func Markdown(st catalogue.Step) string {
+	md := st.Markdown
+	if first, rest, ok := strings.Cut(md, "\n"); ok && strings.HasPrefix(first, "## ") {
+		md = strings.TrimLeft(rest, "\n")
+	}
 	n := 0
-	return exerciseLink.ReplaceAllStringFunc(st.Markdown, func(s string) string {
+	return exerciseLink.ReplaceAllStringFunc(md, func(s string) string {
 		n++
 		text := exerciseLink.FindStringSubmatch(s)[1]
 		return fmt.Sprintf("**%s** [%d]", text, n)
@@ -219,11 +224,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
-	b := []key.Binding{km.NextStep, km.PrevStep, km.Down, km.Up}
+	b := []key.Binding{km.NextStep, km.PrevStep}
 	if len(m.links()) > 0 {
 		b = append(b, km.Open)
+	} else {
+		b = append(b, km.Down)
 	}
-	return append(b, km.Back, km.Help)
+	return append(b, km.Back, km.Help, km.Quit)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {

@@ -1,0 +1,142 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/tui/cluster"
+	"github.com/streamlab/streamlab/tui/common"
+	"github.com/streamlab/streamlab/tui/session"
+	"github.com/streamlab/streamlab/tui/tuitest"
+)
+
+func newCluster(t *testing.T) (*cluster.Model, common.Common) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	c := tuitest.Common(env.Session, 78, 21)
+	m := cluster.New(c)
+	m.SetSize(78, 21)
+	return m, c
+}
+
+func view(m *cluster.Model) string { return ansi.Strip(m.View()) }
+
+func TestPollsOnlyWhileShown(t *testing.T) {
+	m, _ := newCluster(t)
+	msgs := tuitest.Msgs(m.Show("kafka/keyed-producer"), 300*time.Millisecond)
+	in, ok := tuitest.Find[common.InspectedMsg](msgs)
+	if !ok || in.Run != nil {
+		t.Fatalf("showing should look once: %v", msgs)
+	}
+	_, cmd := m.Update(in)
+	if !strings.Contains(view(m), "Nothing to inspect yet") {
+		t.Fatalf("no note on the missing run:\n%s", view(m))
+	}
+	tick, ok := tuitest.Find[cluster.TickMsg](tuitest.Msgs(cmd, 3*time.Second))
+	if !ok {
+		t.Fatal("no next tick while shown")
+	}
+	_, cmd = m.Update(tick)
+	if _, ok := tuitest.Find[common.InspectedMsg](tuitest.Msgs(cmd, time.Second)); !ok {
+		t.Fatal("a tick should look again")
+	}
+	m.Hide()
+	if _, cmd = m.Update(tick); cmd != nil {
+		t.Fatal("a tick from before Hide should do nothing")
+	}
+	if _, cmd = m.Update(in); cmd != nil {
+		t.Fatal("a look that ends after Hide should not tick again")
+	}
+}
+
+func TestStartAndCancel(t *testing.T) {
+	m, c := newCluster(t)
+	tuitest.Msgs(m.Show(""), 300*time.Millisecond)
+	_, cmd := m.Update(tuitest.Key("s"))
+	if req, ok := tuitest.Find[common.ClusterRequestMsg](tuitest.Msgs(cmd, 0)); !ok || req.Kind != containers.Kafka {
+		t.Fatal("s should ask for the Kafka cluster")
+	}
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Kafka, State: common.ClusterStarting, Provider: "local", Started: tuitest.Now.Add(-3 * time.Second)})
+	_, cmd = m.Update(tuitest.Key("esc"))
+	if _, ok := tuitest.Find[common.ClusterCancelMsg](tuitest.Msgs(cmd, 0)); !ok {
+		t.Fatal("esc while starting should cancel the start")
+	}
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Kafka, State: common.ClusterReady})
+	_, cmd = m.Update(tuitest.Key("esc"))
+	if _, ok := tuitest.Find[common.BackMsg](tuitest.Msgs(cmd, 0)); !ok {
+		t.Fatal("esc should go back")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	for _, c := range []struct{ err, reason, remedy string }{
+		{"local provider: no Java found (JAVA_HOME is not set and there is no java on PATH); install a JDK 17+", "local provider: no Java found (JAVA_HOME is not set and there is no java on PATH)", "install a JDK 17+"},
+		{"listen tcp 127.0.0.1:9092: bind: address already in use", "listen tcp 127.0.0.1:9092: bind: address already in use", "another program holds the port"},
+		{"kafka did not answer: context deadline exceeded", "kafka did not answer: context deadline exceeded", "took too long"},
+	} {
+		reason, remedy := cluster.Explain(errors.New(c.err))
+		if reason != c.reason || !strings.Contains(remedy, c.remedy) {
+			t.Errorf("%q: got %q / %q", c.err, reason, remedy)
+		}
+	}
+	if reason, _ := cluster.Explain(fmt.Errorf("%w (starting)", context.Canceled)); reason != "the start was cancelled" {
+		t.Errorf("cancel: %q", reason)
+	}
+}
+
+// fakeCluster stands for a running cluster in views.
+type fakeCluster struct{}
+
+func (fakeCluster) Kind() containers.Kind           { return containers.Kafka }
+func (fakeCluster) Endpoints() containers.Endpoints { return containers.Endpoints{} }
+func (fakeCluster) Stop(context.Context) error      { return nil }
+
+func TestView(t *testing.T) {
+	m, c := newCluster(t)
+	c.Clusters.Set(common.ClusterStatus{
+		Kind: containers.Kafka, State: common.ClusterReady, Provider: "local", Why: "auto: real kafka as a local JVM process (Java and jars found)",
+		Took: 4200 * time.Millisecond,
+		Events: []containers.Event{
+			{Stage: containers.StagePreparing, Message: "Kafka 4.1.1, Java 21", Elapsed: 10 * time.Millisecond},
+			{Stage: containers.StageStarting, Message: "JVM started", Elapsed: 300 * time.Millisecond},
+			{Stage: containers.StageWaiting, Message: "waiting for the broker", Elapsed: 400 * time.Millisecond},
+			{Stage: containers.StageReady, Message: "broker ready on 127.0.0.1:39211", Elapsed: 4200 * time.Millisecond},
+		},
+	})
+	c.Clusters.Set(common.ClusterStatus{
+		Kind: containers.Pulsar, State: common.ClusterFailed, Took: 20 * time.Millisecond,
+		Err: errors.New("no provider can run pulsar here: local provider: no Java found; install a JDK 17+ and run scripts/fetch-pulsar"),
+	})
+	ex := c.Session.Catalogue().Exercise("kafka/consumer-group")
+	run := &session.Run{Exercise: ex, Cluster: fakeCluster{}, Started: tuitest.Now, Values: map[string]string{}}
+	snap := inspect.Snapshot{Kind: containers.Kafka, Taken: tuitest.Now.Add(2 * time.Second),
+		Topics: []inspect.Topic{{Name: "sl-consumer-group-input-topic-1a2b3c4d", Exists: true, Partitions: []inspect.Partition{
+			{ID: 0, End: 48, Keys: 6, Sampled: 48, Examples: []string{"c03", "c11", "c07"}},
+			{ID: 1, End: 31, Keys: 4, Sampled: 31, Examples: []string{"c01", "c09", "c14"}},
+			{ID: 2, End: 41, Keys: 5, Sampled: 20, Examples: []string{"c02", "c05", "c12"}},
+		}}, {Name: "sl-consumer-group-output-topic-1a2b3c4d"}},
+		Groups: []inspect.Group{{Name: "sl-consumer-group-group-1a2b3c4d", Exists: true, State: "Empty", Lag: []inspect.Lag{
+			{Topic: "sl-consumer-group-input-topic-1a2b3c4d", Partition: 0, Committed: 48, End: 48},
+			{Topic: "sl-consumer-group-input-topic-1a2b3c4d", Partition: 1, Committed: 20, End: 31, Lag: 11},
+			{Topic: "sl-consumer-group-input-topic-1a2b3c4d", Partition: 2, Committed: -1, End: 41, Lag: 41},
+		}}},
+	}
+	tuitest.Msgs(m.Show(ex.ID), 100*time.Millisecond)
+	m.SetSize(78, 40)
+	m.Update(common.InspectedMsg{ExerciseID: ex.ID, Snapshot: snap, Run: run})
+	v := view(m)
+	for _, want := range []string{"● ready · local · started in 4.2s", "Why: ", "What to do: install a JDK 17+", "p0  ", "≥5 keys", "lag 52", "committed 20 of 31 · lag 11", "does not exist (yet)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("missing %q in:\n%s", want, v)
+		}
+	}
+	golden.RequireEqual(t, tuitest.ASCII(m.View()))
+}

@@ -1,0 +1,170 @@
+package session_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/grader"
+	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/tui/tuitest"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+const keyed = "kafka/keyed-producer"
+
+func topics(t *testing.T, cl containers.Cluster) map[string]bool {
+	t.Helper()
+	c, err := kgo.NewClient(kgo.SeedBrokers(cl.Endpoints().KafkaBootstrap...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	td, err := kadm.NewClient(c).ListTopics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, n := range td.Names() {
+		out[n] = true
+	}
+	return out
+}
+
+func TestCheckKeepsTheRunForInspection(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	sess := env.Session
+	ex := sess.Catalogue().Exercise(keyed)
+	dir := env.Solution(t, keyed)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	if r, _ := sess.Check(ctx, ex, dir, nil); r.Status != result.Error {
+		t.Fatalf("a check before the cluster started should be an error, got %s", r.Status)
+	}
+	var events []grader.Event
+	cl, choice, err := sess.StartCluster(ctx, containers.Kafka, func(containers.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if choice.Provider.Name() != "embedded" {
+		t.Fatalf("provider %s", choice.Provider.Name())
+	}
+	res, err := sess.Check(ctx, ex, dir, func(e grader.Event) { events = append(events, e) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != result.Pass {
+		t.Fatalf("the solution should pass: %+v", res)
+	}
+	if !sess.Progress().Get(keyed).Done {
+		t.Error("a pass was not recorded in the progress")
+	}
+	var tests int
+	for _, e := range events {
+		if e.Test != nil {
+			tests++
+		}
+	}
+	if tests != len(res.Tests) {
+		t.Errorf("%d tests streamed, %d in the result", tests, len(res.Tests))
+	}
+
+	run := sess.LastRun(keyed)
+	if run == nil || sess.LastRun("") != run {
+		t.Fatal("the run was not kept")
+	}
+	topic := run.Values["TOPIC"]
+	if !topics(t, cl)[topic] {
+		t.Fatalf("the kept topic %s is gone", topic)
+	}
+	snap, r2, err := sess.Inspect(ctx, keyed)
+	if err != nil || r2 != run {
+		t.Fatalf("inspect: %v", err)
+	}
+	if len(snap.Topics) != 1 || len(snap.Topics[0].Partitions) != 6 || snap.Topics[0].Records() != 120 {
+		t.Fatalf("inspected %+v", snap.Topics)
+	}
+	keys := 0
+	for _, p := range snap.Topics[0].Partitions {
+		keys += p.Keys
+	}
+	if keys != 15 {
+		t.Errorf("15 customers should be 15 keys over the partitions, got %d", keys)
+	}
+
+	// The next check removes the previous run's topic.
+	if res, _ := sess.Check(ctx, ex, dir, nil); res.Status != result.Pass {
+		t.Fatalf("second check: %+v", res)
+	}
+	if topics(t, cl)[topic] {
+		t.Errorf("the previous run's topic %s was not removed", topic)
+	}
+	second := sess.LastRun(keyed).Values["TOPIC"]
+
+	// (A stopped embedded cluster cannot be asked its endpoints.)
+	addrs := cl.Endpoints().KafkaBootstrap
+	if err := sess.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sess.Cluster(containers.Kafka) != nil {
+		t.Error("the cluster is still listed after Close")
+	}
+	// The embedded cluster is stopped: it no longer answers.
+	c, _ := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.DialTimeout(time.Second), kgo.RequestRetries(0), kgo.RetryTimeout(time.Second))
+	defer c.Close()
+	pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
+	defer pcancel()
+	if err := c.Ping(pctx); err == nil {
+		t.Errorf("the cluster still answers after Close (topic %s)", second)
+	}
+	if _, _, err := sess.StartCluster(ctx, containers.Kafka, nil); err == nil {
+		t.Error("a closed session started a cluster")
+	}
+}
+
+func TestHintsResetAndSolution(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	sess := env.Session
+	ex := sess.Catalogue().Exercise(keyed)
+	for i := 1; i <= len(ex.Hints)+1; i++ {
+		n, err := sess.Hint(keyed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(i, len(ex.Hints)); n != want {
+			t.Fatalf("hint %d: used %d", i, n)
+		}
+	}
+	if _, err := sess.Solution(keyed); err == nil {
+		t.Fatal("the solution opened before a pass")
+	}
+	if err := sess.Progress().Record(keyed, "pass"); err != nil {
+		t.Fatal(err)
+	}
+	files, err := sess.Solution(keyed)
+	if err != nil || len(files) != 1 || !strings.Contains(files[0].Text, "Key") {
+		t.Fatalf("solution: %v %+v", err, files)
+	}
+
+	dir := env.Solution(t, keyed)
+	backup, err := sess.Reset(keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if backup == "" {
+		t.Fatal("reset over a changed file made no backup")
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "main.go"))
+	if !strings.Contains(string(b), "TODO") {
+		t.Error("reset did not write the starter")
+	}
+	if !strings.HasPrefix(backup, env.StateDir) {
+		t.Errorf("backup %s is not beside the progress in %s", backup, env.StateDir)
+	}
+}

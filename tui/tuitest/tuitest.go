@@ -1,0 +1,241 @@
+// Package tuitest builds what the UI's tests need: a session over the
+// embedded course with progress in a temporary state folder and a
+// temporary workspace, fixed-size Common values, and views reduced to
+// plain ASCII for golden files.
+package tuitest
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/streamlab/streamlab"
+	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/progress"
+	"github.com/streamlab/streamlab/tui/common"
+	"github.com/streamlab/streamlab/tui/keymap"
+	"github.com/streamlab/streamlab/tui/session"
+	"github.com/streamlab/streamlab/tui/styles"
+)
+
+// Now is the fixed clock of tests.
+var Now = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
+
+// Env is a test's course: a session and the folders behind it.
+type Env struct {
+	Session  *session.Session
+	Root     string // workspace root, holding exercises/ (and a go.mod)
+	StateDir string
+}
+
+// Options tune the session a test gets.
+type Options struct {
+	// Provider is the --cluster value; "" means embedded.
+	Provider string
+	// Choose replaces the provider choice (for fake providers).
+	Choose func(name string, k containers.Kind, opts auto.Options) (auto.Choice, error)
+}
+
+// NewEnv makes a session over the embedded course. The workspace is a
+// temporary folder with the repository's go.mod, so that Go exercises
+// copied into it build as they do in the repository. STREAMLAB_STATE_DIR
+// points at a temporary folder for the test's duration.
+func NewEnv(t testing.TB, opts Options) *Env {
+	t.Helper()
+	cat, err := catalogue.Load(streamlab.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	t.Setenv("STREAMLAB_STATE_DIR", state)
+	st, err := progress.Open(progress.DefaultPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if mod := repoRoot(t); mod != "" {
+		for _, f := range []string{"go.mod", "go.sum"} {
+			if b, err := os.ReadFile(filepath.Join(mod, f)); err == nil {
+				_ = os.WriteFile(filepath.Join(root, f), b, 0o644)
+			}
+		}
+	}
+	if opts.Provider == "" {
+		opts.Provider = "embedded"
+	}
+	sess := session.New(session.Options{
+		Content: streamlab.Content, Catalogue: cat, Progress: st, Root: root,
+		Provider: opts.Provider, Choose: opts.Choose,
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = sess.Close(ctx)
+	})
+	return &Env{Session: sess, Root: root, StateDir: state}
+}
+
+// repoRoot is the folder of the repository's go.mod, above the test.
+func repoRoot(t testing.TB) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// Starter writes an exercise's starter into the workspace.
+func (e *Env) Starter(t testing.TB, id string) string {
+	t.Helper()
+	ex := e.exercise(t, id)
+	return e.copyDir(t, ex, ex.Dir)
+}
+
+// Solution writes an exercise's reference solution into the workspace, in
+// the exercise's folder, as a learner who solved it would have.
+func (e *Env) Solution(t testing.TB, id string) string {
+	t.Helper()
+	ex := e.exercise(t, id)
+	return e.copyDir(t, ex, ex.SolutionDir)
+}
+
+func (e *Env) exercise(t testing.TB, id string) *catalogue.Exercise {
+	ex := e.Session.Catalogue().Exercise(id)
+	if ex == nil {
+		t.Fatalf("no exercise %s", id)
+	}
+	return ex
+}
+
+func (e *Env) copyDir(t testing.TB, ex *catalogue.Exercise, from string) string {
+	dst := e.Session.ExerciseDir(ex)
+	err := fs.WalkDir(streamlab.Content, from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := fs.ReadFile(streamlab.Content, path.Clean(p))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// Common returns a Common of the given size with dark styles and the
+// fixed clock, for views that do not change between runs.
+func Common(sess *session.Session, w, h int) common.Common {
+	return common.Common{
+		Ctx: context.Background(), Width: w, Height: h,
+		Styles: styles.New(true), KeyMap: keymap.Default(),
+		Session: sess, Clusters: common.NewClusters(),
+		Now: func() time.Time { return Now },
+	}
+}
+
+// ASCII reduces a view to what a terminal without colours shows: colours
+// go, bold and underline stay.
+func ASCII(s string) string {
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ASCII}
+	_, _ = w.Write([]byte(s))
+	return b.String()
+}
+
+// Embedded is the choice of the in-process Kafka, for tests that pass a
+// Choose.
+func Embedded() auto.Choice {
+	return auto.Choice{Provider: embedded.New(), Why: "chosen with --cluster embedded"}
+}
+
+// Msgs runs a command and returns the messages it produced, with batches
+// flattened. A command still running after wait (default 2s) is left
+// behind: ticks, streams waiting for more.
+func Msgs(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	if wait <= 0 {
+		wait = 2 * time.Second
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(wait):
+		return nil
+	}
+	switch msg := msg.(type) {
+	case nil:
+		return nil
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, Msgs(c, wait)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+// Find returns the first message of type T among msgs.
+func Find[T any](msgs []tea.Msg) (T, bool) {
+	for _, m := range msgs {
+		if t, ok := m.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// Key is a key press as the terminal sends it: "c", "esc", "enter", "up".
+func Key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
