@@ -92,8 +92,8 @@ type Model struct {
 	confirm   bool // asking whether to reset
 	// Lines where sections start, to scroll to what was just asked for.
 	hintsLine, solutionLine int
-	note      string
-	noteBad   bool
+	note                    string
+	noteBad                 bool
 
 	watcher  *watch.Watcher
 	watching bool
@@ -108,9 +108,9 @@ func New(c common.Common, id string) *Model {
 	m := &Model{
 		c: c, ex: ex, dir: c.Session.ExerciseDir(ex), exists: true,
 		shownDir: displayPath(c.Session.ExerciseDir(ex)),
-		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Busy)),
-		vp:    viewport.New(),
-		hints: c.Session.Progress().Get(id).HintsUsed,
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Busy)),
+		vp:       viewport.New(),
+		hints:    c.Session.Progress().Get(id).HintsUsed,
 	}
 	m.vp.KeyMap.Left.SetEnabled(false)
 	m.vp.KeyMap.Right.SetEnabled(false)
