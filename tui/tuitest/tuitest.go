@@ -239,3 +239,45 @@ func Key(s string) tea.KeyPressMsg {
 	r := []rune(s)[0]
 	return tea.KeyPressMsg{Code: r, Text: s}
 }
+
+// Drive runs a model as a program would, without a terminal: each message
+// goes to Update and the commands returned run concurrently, their
+// messages coming back in turn. It returns once until says so of a
+// message Update has taken, and fails the test after timeout.
+func Drive(t testing.TB, m tea.Model, first tea.Msg, until func(tea.Msg) bool, timeout time.Duration) {
+	t.Helper()
+	msgs := make(chan tea.Msg, 4096)
+	var run func(cmd tea.Cmd)
+	run = func(cmd tea.Cmd) {
+		if cmd == nil {
+			return
+		}
+		go func() {
+			msg := cmd()
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					run(c)
+				}
+				return
+			}
+			if msg != nil {
+				msgs <- msg
+			}
+		}()
+	}
+	msgs <- first
+	deadline := time.After(timeout)
+	for {
+		select {
+		case msg := <-msgs:
+			_, cmd := m.Update(msg)
+			if until(msg) {
+				return
+			}
+			run(cmd)
+		case <-deadline:
+			t.Fatalf("Drive: nothing that was waited for came within %s", timeout)
+			return
+		}
+	}
+}
