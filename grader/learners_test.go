@@ -58,6 +58,23 @@ var submissions = []submission{
 		failing: []string{"each customer's latest total is right"}},
 	{exercise: "kafka/consumer-group", name: "stops after the first poll", run: "MISTAKE=first-poll go run ./groupmistakes", want: result.Fail,
 		failing: []string{"each customer's latest total is right", "the group committed every partition's end offset"}},
+
+	{exercise: "pulsar/produce-consume", name: "python pulsar-client", run: "$PY python/produce_consume.py", want: result.Pass, python: true},
+	{exercise: "pulsar/produce-consume", name: "subscribes after publishing", run: "MISTAKE=late-subscription go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the subscription delivered every message and has no backlog"}},
+	{exercise: "pulsar/produce-consume", name: "never acknowledges", run: "MISTAKE=no-ack go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the subscription delivered every message and has no backlog"}},
+	{exercise: "pulsar/retention", name: "seven days", run: "MISTAKE=short-retention go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the namespace retains 14 days and 1024 MB"}},
+	{exercise: "pulsar/shared-scale-out", name: "python pulsar-client", run: "$PY python/shared_scale_out.py", want: result.Pass, python: true},
+	{exercise: "pulsar/shared-scale-out", name: "a subscription per consumer", run: "MISTAKE=four-subscriptions go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the subscription is Shared", "every order was handled exactly once", "the subscription has no backlog"}},
+	{exercise: "pulsar/shared-scale-out", name: "one exclusive consumer", run: "MISTAKE=exclusive go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the subscription is Shared", "at least 4 consumers did work"}},
+	{exercise: "pulsar/key-shared", name: "consumers join mid-stream with auto-split ranges", run: "MISTAKE=auto-split go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"each customer was handled by one consumer"}},
+	{exercise: "pulsar/dead-letter", name: "acknowledges poison", run: "MISTAKE=ack-poison go run ./pulsarmistakes", want: result.Fail,
+		failing: []string{"the dead-letter topic holds exactly the poison orders"}},
 }
 
 // pythonWithClients finds the virtualenv scripts/fetch-python-clients made.
@@ -75,10 +92,13 @@ func pythonWithClients(t *testing.T) string {
 	return py
 }
 
-func testSubmissions(t *testing.T, p containers.Provider) {
+func testSubmissions(t *testing.T, p containers.Provider, kind containers.Kind) {
 	cat := loadCourse(t)
 	cs := newClusters(t, p)
 	for _, s := range submissions {
+		if !strings.HasPrefix(s.exercise, string(kind)+"/") {
+			continue
+		}
 		t.Run(s.exercise+"/"+s.name, func(t *testing.T) {
 			run := s.run
 			if s.python {
@@ -103,12 +123,16 @@ func testSubmissions(t *testing.T, p containers.Provider) {
 }
 
 func TestSubmissionsOnLocalKafka(t *testing.T) {
-	testSubmissions(t, localProvider(t, containers.Kafka))
+	testSubmissions(t, localProvider(t, containers.Kafka), containers.Kafka)
+}
+
+func TestSubmissionsOnLocalPulsar(t *testing.T) {
+	testSubmissions(t, localProvider(t, containers.Pulsar), containers.Pulsar)
 }
 
 func TestSubmissionsOnEmbeddedKafka(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the real-Kafka run covers these; -short skips the embedded repeat")
 	}
-	testSubmissions(t, embedded.New())
+	testSubmissions(t, embedded.New(), containers.Kafka)
 }
