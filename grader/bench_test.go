@@ -54,3 +54,10 @@ func BenchmarkOverheadLocal(b *testing.B) {
 		b.Run(id, func(b *testing.B) { benchOverhead(b, p, id) })
 	}
 }
+
+func BenchmarkOverheadLocalPulsar(b *testing.B) {
+	p := localProvider(b, containers.Pulsar)
+	for _, id := range []string{"pulsar/produce-consume", "pulsar/shared-scale-out"} {
+		b.Run(id, func(b *testing.B) { benchOverhead(b, p, id) })
+	}
+}
