@@ -181,9 +181,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize(msg.Width, msg.Height)
 		return m, m.broadcast(msg)
 	case tea.BackgroundColorMsg:
+		if msg.IsDark() == m.c.Styles.IsDark {
+			return m, nil
+		}
 		*m.c.Styles = *styles.New(msg.IsDark())
 		m.footer.Styles = m.c.Styles.HelpStyle
-		return m, nil
+		return m, m.broadcast(common.StylesChangedMsg{})
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case shutdownDoneMsg:

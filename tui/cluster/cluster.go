@@ -121,10 +121,14 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	km := m.c.KeyMap
 	switch msg := msg.(type) {
 	case common.InspectedMsg:
+		m.busy = false
 		if msg.ExerciseID != m.exercise {
+			// A look at the run shown before: look again at this one.
+			if m.shown {
+				return m, m.inspect()
+			}
 			return m, nil
 		}
-		m.busy = false
 		m.err = msg.Err
 		m.run = msg.Run
 		if msg.Err == nil && msg.Run != nil {

@@ -140,3 +140,20 @@ func TestView(t *testing.T) {
 	}
 	golden.RequireEqual(t, tuitest.ASCII(m.View()))
 }
+
+// A look at the run shown before, arriving after the screen moved to
+// another exercise, leads to a look at the new one.
+func TestSwitchingRunsKeepsPolling(t *testing.T) {
+	m, _ := newCluster(t)
+	first := m.Show("kafka/create-topic")
+	m.Show("kafka/keyed-producer") // the first look is still in flight
+	old, ok := tuitest.Find[common.InspectedMsg](tuitest.Msgs(first, time.Second))
+	if !ok || old.ExerciseID != "kafka/create-topic" {
+		t.Fatalf("first look: %+v", old)
+	}
+	_, cmd := m.Update(old)
+	again, ok := tuitest.Find[common.InspectedMsg](tuitest.Msgs(cmd, time.Second))
+	if !ok || again.ExerciseID != "kafka/keyed-producer" {
+		t.Fatalf("no look at the exercise now shown: %+v", again)
+	}
+}

@@ -23,6 +23,9 @@ type (
 	OpenClusterMsg struct{ ExerciseID string }
 	// BackMsg returns to the previous screen.
 	BackMsg struct{}
+	// StylesChangedMsg says the styles changed (the terminal's background
+	// turned out light or dark): what was rendered must be again.
+	StylesChangedMsg struct{}
 	// StatusMsg shows a short note in the footer.
 	StatusMsg struct {
 		Text  string

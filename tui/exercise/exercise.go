@@ -188,6 +188,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if m.taskWidth != m.textWidth() {
 			return m, m.renderTask()
 		}
+	case common.StylesChangedMsg:
+		m.spin.Style = m.c.Styles.Busy
+		m.refresh()
+		return m, m.renderTask()
 	case tea.MouseWheelMsg:
 		var cmd tea.Cmd
 		m.vp, cmd = m.vp.Update(msg)
@@ -391,6 +395,10 @@ func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 	case key.Matches(msg, km.Check):
 		if busy {
 			m.setNote("a check is already running (esc cancels it)", false)
+			return m, nil
+		}
+		if !m.exists {
+			m.setNote("there is nothing to check yet: r writes the starter into "+m.shownDir, true)
 			return m, nil
 		}
 		return m, m.request(false)

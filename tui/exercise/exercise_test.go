@@ -273,3 +273,19 @@ func TestSmallSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestNoCheckWithoutAFolder(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	c := tuitest.Common(env.Session, 78, 21)
+	m := exercise.New(c, id)
+	for _, msg := range tuitest.Msgs(m.Init(), time.Second) {
+		m.Update(msg)
+	}
+	_, cmd := m.Update(tuitest.Key("c"))
+	if msgs := tuitest.Msgs(cmd, 100*time.Millisecond); len(msgs) != 0 {
+		t.Fatalf("a check of a folder that does not exist: %v", msgs)
+	}
+	if v := view(m); !strings.Contains(v, "r writes the starter") {
+		t.Fatalf("no way forward offered:\n%s", v)
+	}
+}

@@ -39,6 +39,9 @@ func (m *Model) SetSize(w, h int) {
 }
 
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if _, ok := msg.(common.StylesChangedMsg); ok {
+		m.h.Styles = m.c.Styles.HelpStyle
+	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		km := m.c.KeyMap
 		if key.Matches(msg, km.Back, km.Help) {
@@ -72,6 +75,8 @@ func (m *Model) View() string {
 		"itself: each check says what it saw and what it expected.",
 		"",
 		"Progress is saved in " + m.c.Session.Progress().Path() + ".",
+		"Watch mode (w) checks again on every save. Where saves go unnoticed (network",
+		"or container mounts), start streamlab with STREAMLAB_WATCH=poll.",
 	}
 	for _, n := range notes {
 		b.WriteString(st.Muted.Render(n) + "\n")

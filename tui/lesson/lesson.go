@@ -178,6 +178,14 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.rendered[k] = msg.Content
 		}
 		return m, m.show()
+	case common.StylesChangedMsg:
+		// Rendered in the old style: render again.
+		m.rendered, m.pending = map[renderKey]string{}, map[renderKey]bool{}
+		m.shown = renderKey{-1, 0}
+		if m.lab == nil {
+			return m, nil
+		}
+		return m, m.show()
 	case tea.WindowSizeMsg:
 		if m.lab == nil {
 			return m, nil

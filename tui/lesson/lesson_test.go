@@ -114,3 +114,11 @@ func TestView(t *testing.T) {
 }
 
 func view(m *lesson.Model) string { return ansi.Strip(m.View()) }
+
+func TestStylesChangedRendersAgain(t *testing.T) {
+	m := open(t, 0)
+	_, cmd := m.Update(common.StylesChangedMsg{})
+	if _, ok := tuitest.Find[lesson.RenderedMsg](feed(t, m, cmd)); !ok {
+		t.Fatal("a change of styles should render the step again")
+	}
+}
