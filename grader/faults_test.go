@@ -20,9 +20,10 @@ type killable interface {
 
 // A broker that dies while the program runs makes the run an error — the
 // cluster's fault — never a failure charged to the learner.
-func testBrokerKilledMidCheck(t *testing.T, p containers.Provider) {
+func testBrokerKilledMidCheck(t *testing.T, p containers.Provider, id string) {
 	ctx := context.Background()
-	cl, err := p.Start(ctx, containers.Kafka, nil)
+	ex := loadCourse(t).Exercise(id)
+	cl, err := p.Start(ctx, containers.Kind(ex.Cluster), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,6 @@ func testBrokerKilledMidCheck(t *testing.T, p containers.Provider) {
 	if !ok {
 		t.Fatalf("%T cannot be killed", cl)
 	}
-	ex := loadCourse(t).Exercise("kafka/keyed-producer")
 	var killErr error
 	r := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: t.TempDir(), Cluster: cl, Provider: p.Name(),
@@ -58,10 +58,39 @@ func testBrokerKilledMidCheck(t *testing.T, p containers.Provider) {
 	}
 }
 
-func TestBrokerKilledMidCheckEmbedded(t *testing.T) { testBrokerKilledMidCheck(t, embedded.New()) }
+func TestBrokerKilledMidCheckEmbedded(t *testing.T) {
+	testBrokerKilledMidCheck(t, embedded.New(), "kafka/keyed-producer")
+}
 
 func TestBrokerKilledMidCheckLocal(t *testing.T) {
-	testBrokerKilledMidCheck(t, localProvider(t, containers.Kafka))
+	testBrokerKilledMidCheck(t, localProvider(t, containers.Kafka), "kafka/keyed-producer")
+}
+
+func TestPulsarKilledMidCheckLocal(t *testing.T) {
+	testBrokerKilledMidCheck(t, localProvider(t, containers.Pulsar), "pulsar/shared-scale-out")
+}
+
+// A learner program that deletes the namespace the exercise gave it gets a
+// failure that says so — the cluster is fine, the namespace is gone.
+func TestDeletedNamespaceIsAClearFailure(t *testing.T) {
+	cl := newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar)
+	ex := loadCourse(t).Exercise("pulsar/retention")
+	r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: t.TempDir(), Cluster: cl,
+		Run: `set -e; t=${TOPIC#persistent://}
+			curl -sSf -X DELETE "$PULSAR_ADMIN_URL/admin/v2/persistent/$t"
+			curl -sSf -X DELETE "$PULSAR_ADMIN_URL/admin/v2/namespaces/$NAMESPACE"`})
+	if r.Status != result.Fail || r.Tests[0].Status != result.Pass {
+		t.Fatalf("status %s, want fail (with the program itself succeeding):\n%s", r.Status, describe(r))
+	}
+	var retention result.Test
+	for _, test := range r.Tests {
+		if strings.Contains(test.Name, "retains") {
+			retention = test
+		}
+	}
+	if retention.Status != result.Fail || !strings.Contains(retention.Message, "does not exist any more") {
+		t.Fatalf("retention check: %+v", retention)
+	}
 }
 
 // A program that never exits is stopped at the exercise's time limit, with
