@@ -154,7 +154,6 @@ func (m *Model) launch(id string) tea.Cmd {
 	s := newStream()
 	m.check.cancel, m.check.stream = cancel, s
 	sess, done, dir, root := m.c.Session, m.check.done, m.c.Session.ExerciseDir(ex), m.ctx
-	m.c.Logger.Info("check", "exercise", id)
 	run := func() tea.Msg {
 		defer close(done)
 		res, err := sess.Check(ctx, ex, dir, func(e grader.Event) { s.send(ctx, gradeEvent{id, e}) })

@@ -185,11 +185,16 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
-	back := km.Back
-	if m.c.Clusters.Get(m.kind()).State == common.ClusterStarting {
-		back = km.Cancel
+	var b []key.Binding
+	switch m.c.Clusters.Get(m.kind()).State {
+	case common.ClusterIdle, common.ClusterFailed:
+		b = append(b, km.Start)
 	}
-	return []key.Binding{km.Start, km.Down, km.Up, back, km.Help}
+	b = append(b, km.Down, km.Up)
+	if m.c.Clusters.Get(m.kind()).State == common.ClusterStarting {
+		return append(b, km.Cancel, km.Help)
+	}
+	return append(b, km.Back, km.Help)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {

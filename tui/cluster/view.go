@@ -13,9 +13,9 @@ import (
 
 var stageText = map[containers.Stage]string{
 	containers.StagePreparing: "preparing",
-	containers.StagePulling:   "pulling the image",
+	containers.StagePulling:   "pulling",
 	containers.StageStarting:  "starting",
-	containers.StageWaiting:   "waiting for it to answer",
+	containers.StageWaiting:   "waiting",
 	containers.StageReady:     "ready",
 	containers.StageFailed:    "failed",
 	containers.StageStopped:   "stopped",
@@ -60,7 +60,7 @@ func (m *Model) clustersView() string {
 			if e.Stage == containers.StageFailed {
 				msg = "" // the reason is below
 			}
-			line := fmt.Sprintf("         %s %-7s %-26s %s", mark, common.Duration(e.Elapsed), stageText[e.Stage], st.Muted.Render(msg))
+			line := fmt.Sprintf("         %s %6s  %-9s  %s", mark, common.Duration(e.Elapsed), stageText[e.Stage], st.Muted.Render(msg))
 			b.WriteString(common.Truncate(line, w) + "\n")
 		}
 		if s.State == common.ClusterFailed && s.Err != nil {
@@ -175,7 +175,10 @@ func (m *Model) topicView(t inspect.Topic, w int) string {
 		case p.Keys == 0:
 			keys = "no keys"
 		default:
-			keys = fmt.Sprintf("%d keys", p.Keys)
+			keys = fmt.Sprintf("%d key", p.Keys)
+			if p.Keys != 1 {
+				keys += "s"
+			}
 			if !p.Complete() {
 				keys = "≥" + keys
 			}

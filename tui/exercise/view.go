@@ -188,7 +188,7 @@ func (m *Model) refresh() {
 	m.hintsLine = strings.Count(b.String(), "\n") + 1
 	section(fmt.Sprintf("Hints · %d of %d shown", m.hints, len(m.ex.Hints)))
 	for i := 0; i < m.hints && i < len(m.ex.Hints); i++ {
-		b.WriteString(indent(fmt.Sprintf("%d. %s", i+1, m.ex.Hints[i]), 2) + "\n")
+		b.WriteString(fmt.Sprintf("  %d. ", i+1) + strings.TrimLeft(indent(m.ex.Hints[i], 5), " ") + "\n")
 	}
 	if m.hints < len(m.ex.Hints) {
 		b.WriteString(st.Muted.Render("  h shows the next hint") + "\n")
