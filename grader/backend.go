@@ -30,6 +30,9 @@ type backend interface {
 	Fill(env *checks.Env)
 	// Remove deletes what the run created.
 	Remove(ctx context.Context, created []catalogue.Variable, values map[string]string) error
+	// RemoveByPrefix deletes every topic, group and namespace whose name
+	// starts with prefix: what earlier runs of an exercise left behind.
+	RemoveByPrefix(ctx context.Context, prefix string) (int, error)
 	Close()
 }
 

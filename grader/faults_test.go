@@ -139,3 +139,32 @@ func TestCancelledRunIsAnError(t *testing.T) {
 		t.Fatalf("status %s %q, want error: cancelled", r.Status, r.Message)
 	}
 }
+
+// Runs kept for inspection leave topics and groups; RemoveLeftovers (what
+// `reset` calls) deletes them, and only this learner's of this exercise.
+func TestRemoveLeftovers(t *testing.T) {
+	ctx := context.Background()
+	cl, err := embedded.New().Start(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop(ctx)
+	cat := loadCourse(t)
+	ex := cat.Exercise("kafka/consumer-group")
+	for _, learner := range []string{"ada", "bob"} {
+		r := grader.Run(ctx, grader.Request{Exercise: ex, Dir: t.TempDir(), Cluster: cl, Run: "true", Keep: true, Prefix: learner})
+		if r.Status == result.Error {
+			t.Fatal(describe(r))
+		}
+	}
+	n, err := grader.RemoveLeftovers(ctx, cl, ex, "ada")
+	if err != nil || n != 2 {
+		t.Fatalf("removed %d (%v), want ada's two topics", n, err)
+	}
+	if n, _ := grader.RemoveLeftovers(ctx, cl, ex, "ada"); n != 0 {
+		t.Fatalf("a second removal found %d more", n)
+	}
+	if n, _ := grader.RemoveLeftovers(ctx, cl, ex, "bob"); n != 2 {
+		t.Fatalf("bob's topics were touched: %d left to remove, want 2", n)
+	}
+}

@@ -415,3 +415,17 @@ func Remove(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, 
 	}
 	return be.Remove(ctx, ex.Variables, values)
 }
+
+// RemoveLeftovers deletes what earlier runs of an exercise left on a
+// cluster (runs kept for inspection, or cut short): `reset` calls it.
+func RemoveLeftovers(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, learner string) (int, error) {
+	be := newBackend(cl)
+	if be == nil {
+		return 0, fmt.Errorf("no backend for %s clusters", cl.Kind())
+	}
+	defer be.Close()
+	if err := be.Connect(ctx); err != nil {
+		return 0, err
+	}
+	return be.RemoveByPrefix(ctx, ExercisePrefix(learner, ex.Slug))
+}

@@ -224,3 +224,36 @@ func (b *kafkaBackend) Close() {
 		b.cl.Close()
 	}
 }
+
+func (b *kafkaBackend) RemoveByPrefix(ctx context.Context, prefix string) (int, error) {
+	topics, err := b.adm.ListTopics(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var doomed []string
+	for _, t := range topics.Names() {
+		if strings.HasPrefix(t, prefix) {
+			doomed = append(doomed, t)
+		}
+	}
+	groups, err := b.adm.ListGroups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var groupNames []string
+	for _, g := range groups.Groups() {
+		if strings.HasPrefix(g, prefix) {
+			groupNames = append(groupNames, g)
+		}
+	}
+	var errs []error
+	if len(groupNames) > 0 {
+		_, err := b.adm.DeleteGroups(ctx, groupNames...)
+		errs = append(errs, err)
+	}
+	if len(doomed) > 0 {
+		_, err := b.adm.DeleteTopics(ctx, doomed...)
+		errs = append(errs, err)
+	}
+	return len(doomed) + len(groupNames), errors.Join(errs...)
+}

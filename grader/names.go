@@ -28,3 +28,9 @@ func ResourceName(prefix, slug, variable, runID string) string {
 	name := strings.ToLower(strings.Join(parts, "-"))
 	return strings.Trim(unsafeName.ReplaceAllString(name, "-"), "-")
 }
+
+// ExercisePrefix is how every name of one learner's runs of one exercise
+// starts: ResourceName without the variable and run id.
+func ExercisePrefix(prefix, slug string) string {
+	return strings.TrimSuffix(ResourceName(prefix, slug, "x", "x"), "-x-x") + "-"
+}

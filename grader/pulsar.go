@@ -203,3 +203,38 @@ func (b *pulsarBackend) Close() {
 		b.client.Close()
 	}
 }
+
+func (b *pulsarBackend) RemoveByPrefix(ctx context.Context, prefix string) (int, error) {
+	n := 0
+	var errs []error
+	namespaces, err := b.admin.Namespaces().GetNamespacesWithContext(ctx, pulsarTenant)
+	if err != nil {
+		return 0, err
+	}
+	for _, ns := range namespaces {
+		if !strings.HasPrefix(ns, pulsarTenant+"/"+prefix) {
+			continue
+		}
+		topics, _ := b.admin.Namespaces().GetTopicsWithContext(ctx, ns)
+		for _, t := range topics {
+			if tn, err := utils.GetTopicName(t); err == nil {
+				_ = b.admin.Topics().DeleteWithContext(ctx, *tn, true, true)
+			}
+		}
+		errs = append(errs, b.admin.Namespaces().DeleteNamespaceWithContext(ctx, ns))
+		n++
+	}
+	topics, err := b.admin.Namespaces().GetTopicsWithContext(ctx, pulsarDefaultNamespace)
+	if err != nil {
+		return n, err
+	}
+	for _, t := range topics {
+		tn, err := utils.GetTopicName(t)
+		if err != nil || !strings.HasPrefix(tn.GetLocalName(), prefix) {
+			continue
+		}
+		errs = append(errs, b.admin.Topics().DeleteWithContext(ctx, *tn, true, true))
+		n++
+	}
+	return n, errors.Join(errs...)
+}

@@ -15,8 +15,10 @@ import (
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/config"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/containers/up"
 	"github.com/streamlab/streamlab/grader"
 	"github.com/streamlab/streamlab/progress"
 	"github.com/streamlab/streamlab/result"
@@ -140,10 +142,15 @@ func (a *app) hint(args []string) error {
 	return nil
 }
 
-func (a *app) reset(args []string) error {
+func (a *app) reset(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reset", flag.ContinueOnError)
 	dir := fs.String("dir", "", "folder to restore into (default: the exercise's folder)")
+	cf := clusterFlags(fs)
 	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := cf.config()
 	if err != nil {
 		return err
 	}
@@ -167,7 +174,36 @@ func (a *app) reset(args []string) error {
 	if backup != "" {
 		fmt.Fprintf(a.stdout, "Your previous files are kept in %s.\n", backup)
 	}
+	a.removeLeftovers(ctx, ex, cfg, cf)
 	return nil
+}
+
+// removeLeftovers deletes the exercise's topics, groups and namespaces left
+// by earlier runs — on a cluster that outlives a run (kept up, or
+// external). No cluster is started just for this.
+func (a *app) removeLeftovers(ctx context.Context, ex *catalogue.Exercise, cfg config.Config, cf clusterOpts) {
+	kind := containers.Kind(ex.Cluster)
+	st, _, _ := up.Read(upStatePath())
+	if cfg.Cluster != "external" && (st == nil || st.Clusters[kind].KafkaBootstrap == nil && st.Clusters[kind].PulsarServiceURL == "") {
+		return
+	}
+	choice, err := auto.Choose(cfg.Cluster, kind, cf.autoOptions(cfg))
+	if err != nil {
+		return
+	}
+	cl, err := choice.Provider.Start(ctx, kind, nil)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "warning: could not reach the cluster to remove old topics: %v\n", err)
+		return
+	}
+	defer cl.Stop(context.WithoutCancel(ctx))
+	n, err := grader.RemoveLeftovers(ctx, cl, ex, cfg.Learner)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "warning: removing old topics: %v\n", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(a.stdout, "Removed %d topics, groups or namespaces left by earlier runs.\n", n)
+	}
 }
 
 func (a *app) validate(args []string) error {

@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "hint":
 		return app.hint(rest)
 	case "reset":
-		return app.reset(rest)
+		return app.reset(ctx, rest)
 	case "validate":
 		return app.validate(rest)
 	case "cluster":
