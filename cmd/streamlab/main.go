@@ -27,8 +27,8 @@ usage:
 check flags:
   --dir D        folder with the program (default: the exercise's folder)
   --run CMD      command that runs the program, in any language (default: the spec's)
-  --cluster P    auto, local, embedded or external (default auto: a cluster kept
-                 up by ` + "`cluster up`" + `, else local, else embedded)
+  --cluster P    auto, docker, local, embedded or external (default auto: a cluster kept
+                 up by ` + "`cluster up`" + `, else docker, else local, else embedded)
   --learner NAME prefix for every topic, group and namespace (shared clusters)
   --kafka-bootstrap, --pulsar-url, --pulsar-admin-url   an external cluster;
                  credentials come from the config file or STREAMLAB_* variables

@@ -1,6 +1,7 @@
 // Package auto chooses a cluster provider by name, or — for "auto" — the
-// best one this machine can run: docker when an engine answers, else local
-// JVMs when Java and the jars are there, else (Kafka only) embedded.
+// best one this machine can run: a cluster kept up by `cluster up`, else
+// docker when an engine answers, else local JVMs when Java and the jars are
+// there, else (Kafka only) embedded.
 package auto
 
 import (
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/docker"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/external"
 	"github.com/streamlab/streamlab/containers/local"
@@ -15,7 +17,7 @@ import (
 )
 
 // Names are the provider names a user can give.
-var Names = []string{"auto", "embedded", "local", "external"}
+var Names = []string{"auto", "docker", "embedded", "local", "external"}
 
 // Choice is a provider and why it was chosen, for the learner to read.
 type Choice struct {
@@ -26,6 +28,7 @@ type Choice struct {
 // Options carry what the providers need from flags and config.
 type Options struct {
 	Local    local.Options
+	Docker   docker.Options
 	External containers.Endpoints // for "external"
 	// UpState is the state file of `streamlab cluster up`; a cluster
 	// recorded there is reused instead of starting another.
@@ -43,6 +46,13 @@ func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
 		}
 	}
 	switch name {
+	case "docker":
+		p := docker.New(opts.Docker)
+		if err := p.Check(k); err != nil {
+			return Choice{}, err
+		}
+		img, _ := p.Image(k)
+		return Choice{p, "chosen with --cluster docker (" + img + ")"}, nil
 	case "external":
 		p := external.New("external", opts.External)
 		if err := p.Check(k); err != nil {
@@ -61,15 +71,21 @@ func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
 		}
 		return Choice{p, "chosen with --cluster local"}, nil
 	case "", "auto":
+		d := docker.New(opts.Docker)
+		derr := d.Check(k)
+		if derr == nil {
+			img, _ := d.Image(k)
+			return Choice{d, fmt.Sprintf("auto: %s in Docker (%s), since a Docker engine answers", k, img)}, nil
+		}
 		p := local.New(opts.Local)
 		err := p.Check(k)
 		if err == nil {
-			return Choice{p, fmt.Sprintf("auto: real %s as a local JVM process (Java and jars found)", k)}, nil
+			return Choice{p, fmt.Sprintf("auto: real %s as a local JVM process (no Docker engine; Java and jars found)", k)}, nil
 		}
 		if k == containers.Kafka {
-			return Choice{embedded.New(), "auto: in-process Kafka, since no local Kafka can run here (" + firstLine(err) + ")"}, nil
+			return Choice{embedded.New(), "auto: in-process Kafka, since neither Docker (" + firstLine(derr) + ") nor local Kafka (" + firstLine(err) + ") can run here"}, nil
 		}
-		return Choice{}, fmt.Errorf("no provider can run %s here: %w", k, err)
+		return Choice{}, fmt.Errorf("no provider can run %s here:\n  docker: %s\n  local: %w", k, firstLine(derr), err)
 	}
 	return Choice{}, fmt.Errorf("unknown cluster provider %q (use one of %s)", name, strings.Join(Names, ", "))
 }
