@@ -358,42 +358,45 @@ type joined struct {
 	msg   Message
 }
 
-func (p joinParams) join(env *Env, msgs []Message) ([]joined, []string) {
+// read reads the output topic and joins each message to its input line;
+// no joinable output at all is the learner's failure.
+func (p joinParams) read(ctx context.Context, env *Env) ([]joined, *Outcome) {
+	msgs, o := env.messagesOf(ctx, p.Topic)
+	if o != nil {
+		return nil, o
+	}
 	byID := map[string]string{}
 	for _, l := range datagen.Lines(env.Input(p.Input)) {
 		id, _ := JSONField([]byte(l), p.Field)
 		byID[id] = l
 	}
 	var out []joined
-	var unknown []string
 	for _, m := range msgs {
-		l, ok := byID[strings.TrimSpace(string(m.Value))]
-		if !ok {
-			unknown = append(unknown, short(string(m.Value)))
-			continue
+		// Values that name no input are output-ids' to report.
+		if l, ok := byID[strings.TrimSpace(string(m.Value))]; ok {
+			g, _ := JSONField([]byte(l), p.GroupBy)
+			out = append(out, joined{group: g, line: l, msg: m})
 		}
-		g, _ := JSONField([]byte(l), p.GroupBy)
-		out = append(out, joined{group: g, line: l, msg: m})
 	}
-	return out, unknown
+	if len(out) == 0 {
+		o := failed("Topic %s has no output naming an input %s.", env.Var(p.Topic), p.Field)
+		return nil, &o
+	}
+	return out, nil
 }
+
+func (p joinParams) Vars() []string { return []string{p.Topic, p.Input} }
+func (p joinParams) Needs() string  { return "pulsar" }
 
 type affinityParams struct {
 	joinParams `yaml:",inline"`
 	Property   string `yaml:"property"`
 }
 
-func (p affinityParams) Vars() []string { return []string{p.Topic, p.Input} }
-func (p affinityParams) Needs() string  { return "pulsar" }
-
 func (p affinityParams) Evaluate(ctx context.Context, env *Env) Outcome {
-	msgs, o := env.messagesOf(ctx, p.Topic)
+	js, o := p.read(ctx, env)
 	if o != nil {
 		return *o
-	}
-	js, _ := p.join(env, msgs)
-	if len(js) == 0 {
-		return failed("Topic %s has no output naming an input %s.", env.Var(p.Topic), p.Field)
 	}
 	handlers := map[string]map[string]bool{}
 	for _, j := range js {
@@ -420,17 +423,10 @@ type outputOrderParams struct {
 	Order      string `yaml:"order"`
 }
 
-func (p outputOrderParams) Vars() []string { return []string{p.Topic, p.Input} }
-func (p outputOrderParams) Needs() string  { return "pulsar" }
-
 func (p outputOrderParams) Evaluate(ctx context.Context, env *Env) Outcome {
-	msgs, o := env.messagesOf(ctx, p.Topic)
+	js, o := p.read(ctx, env)
 	if o != nil {
 		return *o
-	}
-	js, _ := p.join(env, msgs)
-	if len(js) == 0 {
-		return failed("Topic %s has no output naming an input %s.", env.Var(p.Topic), p.Field)
 	}
 	last := map[string]float64{}
 	var bad []string
