@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Target names what to look at: the resources of one run.
@@ -140,11 +141,12 @@ type Inspector interface {
 // ErrUnsupported is returned by New for clusters no inspector reads yet.
 var ErrUnsupported = errors.New("no inspector for this kind of cluster yet")
 
-// New returns the inspector for a running cluster.
-func New(cl containers.Cluster) (Inspector, error) {
+// New returns the inspector for a running cluster. kafkaOpts are added to
+// a Kafka inspector's connection (TLS, SASL for an external cluster).
+func New(cl containers.Cluster, kafkaOpts ...kgo.Opt) (Inspector, error) {
 	switch cl.Kind() {
 	case containers.Kafka:
-		return NewKafka(cl.Endpoints())
+		return NewKafka(cl.Endpoints(), kafkaOpts...)
 	}
 	return nil, fmt.Errorf("%s: %w", cl.Kind(), ErrUnsupported)
 }

@@ -15,7 +15,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/watch"
@@ -27,8 +26,12 @@ import (
 // topics it kept for inspection removed before it returns.
 func (a *app) ui(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("streamlab", flag.ContinueOnError)
-	cluster := fs.String("cluster", envOr("STREAMLAB_CLUSTER", "auto"), "")
+	cf := clusterFlags(fs)
 	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.config()
+	if err != nil {
 		return err
 	}
 	cat, err := a.course()
@@ -42,11 +45,11 @@ func (a *app) ui(ctx context.Context, args []string) error {
 	logPath := filepath.Join(filepath.Dir(st.Path()), "tui.log")
 	logger, closeLog := openLog(logPath)
 	defer closeLog()
-	logger.Info("streamlab starting", "cluster", *cluster, "progress", st.Path())
+	logger.Info("streamlab starting", "cluster", cfg.Cluster, "learner", cfg.Learner, "progress", st.Path())
 
 	sess := session.New(session.Options{
 		Content: streamlab.Content, Catalogue: cat, Progress: st,
-		Root: workspace.Root(), Provider: *cluster, Auto: auto.Options{}, Logger: logger,
+		Root: workspace.Root(), Provider: cfg.Cluster, Prefix: cfg.Learner, Auto: cf.autoOptions(cfg), Logger: logger,
 	})
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -36,6 +36,9 @@ type Options struct {
 	Root string
 	// Provider is the --cluster choice: auto, embedded, local, ...
 	Provider string
+	// Prefix starts every name a run gives its topics and groups: the
+	// learner's, on a cluster shared by a class.
+	Prefix string
 	Auto     auto.Options
 	Logger   *slog.Logger
 	// Choose picks a provider; nil means auto.Choose.
@@ -198,6 +201,7 @@ func (s *Session) Check(ctx context.Context, ex *catalogue.Exercise, dir string,
 	s.log.Info("check", "exercise", ex.ID, "dir", dir)
 	res := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: dir, Cluster: st.cluster, Provider: st.choice.Provider.Name(), Keep: true,
+		Prefix: s.opts.Prefix,
 		Events: func(e grader.Event) {
 			if e.Vars != nil {
 				s.keep(&Run{Exercise: ex, Cluster: st.cluster, Values: e.Vars, Started: time.Now()})
@@ -261,8 +265,11 @@ func (s *Session) Inspect(ctx context.Context, id string) (inspect.Snapshot, *Ru
 		return inspect.Snapshot{}, r, errors.New("streamlab is shutting down")
 	}
 	if in == nil {
-		var err error
-		if in, err = inspect.New(r.Cluster); err != nil {
+		auth, err := grader.KafkaAuthOpts(r.Cluster.Endpoints().Auth)
+		if err != nil {
+			return inspect.Snapshot{}, r, err
+		}
+		if in, err = inspect.New(r.Cluster, auth...); err != nil {
 			return inspect.Snapshot{}, r, err
 		}
 		s.mu.Lock()
