@@ -39,8 +39,8 @@ type Options struct {
 	// Prefix starts every name a run gives its topics and groups: the
 	// learner's, on a cluster shared by a class.
 	Prefix string
-	Auto     auto.Options
-	Logger   *slog.Logger
+	Auto   auto.Options
+	Logger *slog.Logger
 	// Choose picks a provider; nil means auto.Choose.
 	Choose func(name string, k containers.Kind, opts auto.Options) (auto.Choice, error)
 }
