@@ -8,6 +8,7 @@ package tui
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -93,7 +94,9 @@ func New(ctx context.Context, opts Options) *Model {
 		opts.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	cwd, _ := os.Getwd()
 	c := common.Common{
+		Cwd:      cwd,
 		Ctx:      ctx,
 		Width:    80,
 		Height:   24,

@@ -35,6 +35,9 @@ type Common struct {
 	Glamour string
 	// Watch tunes watch mode (tests force polling or shorten the debounce).
 	Watch watch.Options
+	// Cwd is the folder streamlab started in: paths below it are shown
+	// relative to it.
+	Cwd string
 }
 
 // SetSize records the space a screen has.

@@ -107,7 +107,7 @@ func New(c common.Common, id string) *Model {
 	ex := c.Session.Catalogue().Exercise(id)
 	m := &Model{
 		c: c, ex: ex, dir: c.Session.ExerciseDir(ex), exists: true,
-		shownDir: displayPath(c.Session.ExerciseDir(ex)),
+		shownDir: displayPath(c.Cwd, c.Session.ExerciseDir(ex)),
 		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Busy)),
 		vp:       viewport.New(),
 		hints:    c.Session.Progress().Get(id).HintsUsed,

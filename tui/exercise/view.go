@@ -251,11 +251,11 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// displayPath shortens a folder for the screen: relative to the current
-// folder when it is below it, else with the home folder as ~.
-func displayPath(dir string) string {
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, dir); err == nil && !strings.HasPrefix(rel, "..") {
+// displayPath shortens a folder for the screen: relative to the folder
+// streamlab started in when it is below it, else with the home folder as ~.
+func displayPath(cwd, dir string) string {
+	if cwd != "" {
+		if rel, err := filepath.Rel(cwd, dir); err == nil && !strings.HasPrefix(rel, "..") {
 			return rel
 		}
 	}

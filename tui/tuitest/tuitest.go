@@ -151,7 +151,9 @@ func (e *Env) copyDir(t testing.TB, ex *catalogue.Exercise, from string) string 
 // Common returns a Common of the given size with dark styles and the
 // fixed clock, for views that do not change between runs.
 func Common(sess *session.Session, w, h int) common.Common {
+	cwd, _ := os.Getwd()
 	return common.Common{
+		Cwd: cwd,
 		Ctx: context.Background(), Width: w, Height: h,
 		Styles: styles.New(true), KeyMap: keymap.Default(),
 		Session: sess, Clusters: common.NewClusters(),
