@@ -213,7 +213,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			id = m.shown
 		}
 		m.push(clusterScreen)
-		return m, m.cluster.Show(id)
+		show := m.cluster.Show(id)
+		// Opening the view starts its cluster, once: a failed start waits
+		// for the learner to ask again (s), having read why.
+		if k := m.cluster.Kind(); m.c.Clusters.Get(k).State == common.ClusterIdle {
+			return m, tea.Batch(show, m.startCluster(k, false))
+		}
+		return m, show
 	case common.BackMsg:
 		return m, m.back()
 	case common.EditorClosedMsg:

@@ -3,6 +3,8 @@ package tui_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +55,10 @@ func TestNavigation(t *testing.T) {
 	if !strings.Contains(screen(m), "Step 2 of 4") {
 		t.Fatalf("l should open the step that links the exercise:\n%s", screen(m))
 	}
-	press(t, m, "i", "cluster")
+	// Opening the cluster view starts the cluster (esc would cancel that).
+	tuitest.Drive(t, m, tuitest.Key("i"), func(tea.Msg) bool {
+		return m.Active() == "cluster" && strings.Contains(screen(m), "kafka ●")
+	}, 10*time.Second)
 	press(t, m, "esc", "lesson")
 	press(t, m, "esc", "exercise")
 	press(t, m, "esc", "home")
@@ -137,5 +142,44 @@ func TestSmallTerminals(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Esc during a check stops the program (through the grader's context)
+// and the check ends as cancelled, not as a failure.
+func TestEscCancelsARunningCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	m, env := newModel(t, tuitest.Options{})
+	dir := env.Starter(t, "kafka/keyed-producer")
+	slow := "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(\"started, now waiting\")\n\ttime.Sleep(time.Minute)\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(slow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tuitest.Drive(t, m, common.OpenExerciseMsg{ID: "kafka/keyed-producer"}, func(tea.Msg) bool { return m.Active() == "exercise" }, 5*time.Second)
+	ex := m.Exercise("kafka/keyed-producer")
+	tuitest.Drive(t, m, tuitest.Key("c"), func(tea.Msg) bool {
+		return strings.Contains(screen(m), "started, now waiting")
+	}, 2*time.Minute)
+	start := time.Now()
+	tuitest.Drive(t, m, tuitest.Key("esc"), func(tea.Msg) bool { return ex.State() == exercise.Done }, 20*time.Second)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("cancelling took %s", d)
+	}
+	if !strings.Contains(screen(m), "check cancelled") {
+		t.Fatalf("no cancelled note:\n%s", screen(m))
+	}
+	if p := env.Session.Progress().Get("kafka/keyed-producer"); p.Attempts != 0 {
+		t.Errorf("a cancelled check was recorded: %+v", p)
+	}
+	// The next check runs normally, and quitting stops it.
+	tuitest.Drive(t, m, tuitest.Key("c"), func(tea.Msg) bool {
+		return ex.State() == exercise.Running && strings.Contains(screen(m), "started, now waiting")
+	}, time.Minute)
+	start = time.Now()
+	tuitest.Drive(t, m, tuitest.Key("q"), func(msg tea.Msg) bool { _, ok := msg.(tea.QuitMsg); return ok }, 30*time.Second)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("quitting during a check took %s", d)
 	}
 }

@@ -87,8 +87,10 @@ func (m *Model) inspect() tea.Cmd {
 	}
 }
 
-// kind is the cluster the screen is about: the run's, else the
+// Kind is the cluster the screen is about: the run's, else the
 // exercise's, else Kafka.
+func (m *Model) Kind() containers.Kind { return m.kind() }
+
 func (m *Model) kind() containers.Kind {
 	if m.run != nil {
 		return m.run.Cluster.Kind()

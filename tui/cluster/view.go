@@ -35,7 +35,8 @@ func (m *Model) clustersView() string {
 			if k == m.kind() {
 				why += ", or now with s"
 			}
-			b.WriteString(head + st.Muted.Render("○ not started · "+why) + "\n")
+			b.WriteString(head + st.Muted.Render("○ not started") + "\n")
+			b.WriteString(st.Muted.Render(wrapIndent(why, w, 9)) + "\n")
 			continue
 		case common.ClusterStarting:
 			b.WriteString(head + m.spin.View() + st.Busy.Render(" starting") + st.Muted.Render(fmt.Sprintf(" · %s · %s · esc cancels", s.Provider, common.Duration(s.Elapsed(m.c.Now())))) + "\n")

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/grader"
 	"github.com/streamlab/streamlab/result"
 	"github.com/streamlab/streamlab/tui/tuitest"
@@ -166,5 +168,51 @@ func TestHintsResetAndSolution(t *testing.T) {
 	}
 	if !strings.HasPrefix(backup, env.StateDir) {
 		t.Errorf("backup %s is not beside the progress in %s", backup, env.StateDir)
+	}
+}
+
+// keptUp stands for a cluster streamlab did not start (external, or kept
+// up by "streamlab cluster up"): stopping it leaves it running, so the
+// session must remove its runs' topics itself.
+type keptUp struct{ containers.Cluster }
+
+func (keptUp) Stop(context.Context) error { return nil }
+
+type keptUpProvider struct{ cl containers.Cluster }
+
+func (keptUpProvider) Name() string { return "external" }
+func (p keptUpProvider) Start(context.Context, containers.Kind, func(containers.Event)) (containers.Cluster, error) {
+	return keptUp{p.cl}, nil
+}
+
+func TestCloseRemovesKeptTopicsFromAClusterItDidNotStart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	real, err := embedded.New().Start(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer real.Stop(ctx)
+	env := tuitest.NewEnv(t, tuitest.Options{Provider: "external", Choose: func(string, containers.Kind, auto.Options) (auto.Choice, error) {
+		return auto.Choice{Provider: keptUpProvider{real}, Why: "test"}, nil
+	}})
+	sess := env.Session
+	ex := sess.Catalogue().Exercise(keyed)
+	dir := env.Starter(t, keyed)
+	if _, _, err := sess.StartCluster(ctx, containers.Kafka, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := sess.Check(ctx, ex, dir, nil); res.Status != result.Fail {
+		t.Fatalf("the starter should fail: %+v", res)
+	}
+	topic := sess.LastRun(keyed).Values["TOPIC"]
+	if !topics(t, real)[topic] {
+		t.Fatalf("the run's topic %s was not kept", topic)
+	}
+	if err := sess.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if topics(t, real)[topic] {
+		t.Errorf("the kept topic %s outlived the session", topic)
 	}
 }

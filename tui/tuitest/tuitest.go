@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,10 +246,13 @@ func Key(s string) tea.KeyPressMsg {
 // Drive runs a model as a program would, without a terminal: each message
 // goes to Update and the commands returned run concurrently, their
 // messages coming back in turn. It returns once until says so of a
-// message Update has taken, and fails the test after timeout.
+// message Update has taken, and fails the test after timeout. Commands
+// still running when it returns deliver their messages to the next Drive
+// of the same model, as they would in a running program.
 func Drive(t testing.TB, m tea.Model, first tea.Msg, until func(tea.Msg) bool, timeout time.Duration) {
 	t.Helper()
-	msgs := make(chan tea.Msg, 4096)
+	v, _ := buses.LoadOrStore(m, make(chan tea.Msg, 4096))
+	msgs := v.(chan tea.Msg)
 	var run func(cmd tea.Cmd)
 	run = func(cmd tea.Cmd) {
 		if cmd == nil {
@@ -267,19 +271,27 @@ func Drive(t testing.TB, m tea.Model, first tea.Msg, until func(tea.Msg) bool, t
 			}
 		}()
 	}
-	msgs <- first
+	_, cmd := m.Update(first)
+	if until(first) {
+		run(cmd)
+		return
+	}
+	run(cmd)
 	deadline := time.After(timeout)
 	for {
 		select {
 		case msg := <-msgs:
 			_, cmd := m.Update(msg)
+			run(cmd)
 			if until(msg) {
 				return
 			}
-			run(cmd)
 		case <-deadline:
 			t.Fatalf("Drive: nothing that was waited for came within %s", timeout)
 			return
 		}
 	}
 }
+
+// buses holds each driven model's message queue.
+var buses sync.Map
