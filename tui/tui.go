@@ -82,7 +82,6 @@ type Model struct {
 	statusGen int
 
 	quitting bool
-	sized    bool
 }
 
 // New returns the root model.
@@ -167,7 +166,8 @@ func (m *Model) screens() []common.Screen {
 	return out
 }
 
-// bodySize is the space a screen gets: all but the header and footer.
+// resize gives every screen its space: all but the header, the footer
+// and a column of margin on each side.
 func (m *Model) resize(w, h int) {
 	m.c.SetSize(w, h)
 	m.footer.SetWidth(w)
@@ -180,7 +180,6 @@ func (m *Model) resize(w, h int) {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.sized = true
 		m.resize(msg.Width, msg.Height)
 		return m, m.broadcast(msg)
 	case tea.BackgroundColorMsg:
@@ -208,12 +207,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.OpenExerciseMsg:
 		return m, m.openExercise(msg.ID)
 	case common.OpenClusterMsg:
-		id := msg.ExerciseID
-		if id == "" && (m.active == exerciseScreen || m.active == lessonScreen) {
-			id = m.shown
-		}
 		m.push(clusterScreen)
-		show := m.cluster.Show(id)
+		show := m.cluster.Show(msg.ExerciseID)
 		// Opening the view starts its cluster, once: a failed start waits
 		// for the learner to ask again (s), having read why.
 		if k := m.cluster.Kind(); m.c.Clusters.Get(k).State == common.ClusterIdle {

@@ -114,7 +114,6 @@ func New(c common.Common, id string) *Model {
 	}
 	m.vp.KeyMap.Left.SetEnabled(false)
 	m.vp.KeyMap.Right.SetEnabled(false)
-	m.vp.KeyMap.HalfPageDown.SetEnabled(false)
 	return m
 }
 
