@@ -194,12 +194,12 @@ func (p drainedParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	if p.Input != "" {
 		want = int64(len(env.Input(p.Input)))
 	}
-	// The delivery counter can lag behind once consumers have closed (the
-	// broker folds a closed consumer's last sampled count into it), so a
-	// last acknowledgement after the last publish also shows the
-	// subscription kept up. A subscription that started after everything
-	// was published has neither.
-	delivered := s.MsgOutCounter >= want || (s.LastAckedTimestamp > 0 && s.LastAckedTimestamp >= st.LastPublishTimestamp)
+	// The delivery counter can fall a little short once consumers have
+	// closed, and the broker forgets per-consumer ack times with them; the
+	// subscription's own record that its mark-delete position advanced
+	// survives. A subscription that started after everything was
+	// published has delivered nothing and never advanced.
+	delivered := s.MsgOutCounter >= want || s.LastMarkDeleteAdvancedTimestamp > 0
 	switch {
 	case !delivered && s.MsgBacklog == 0:
 		return failed("Subscription %s has no backlog, but delivered only %d of the %d messages: it started after they were published, at the latest position. Subscribe from the earliest position (or before publishing).", sub, s.MsgOutCounter, want)

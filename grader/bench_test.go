@@ -61,3 +61,42 @@ func BenchmarkOverheadLocalPulsar(b *testing.B) {
 		b.Run(id, func(b *testing.B) { benchOverhead(b, p, id) })
 	}
 }
+
+// A check on a cluster kept up (`cluster up`) against one that starts and
+// stops its own real Kafka, as a plain `check --cluster local` does.
+func BenchmarkCheckReusedVsOwnCluster(b *testing.B) {
+	p := localProvider(b, containers.Kafka)
+	ex := loadCourse(b).Exercise("kafka/create-topic")
+	bin := filepath.Join(b.TempDir(), "solution")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = filepath.Join(repoRoot, ex.SolutionDir)
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building the solution: %v\n%s", err, out)
+	}
+	check := func(b *testing.B, cl containers.Cluster) {
+		r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: b.TempDir(), Run: bin, Cluster: cl})
+		if r.Status != result.Pass {
+			b.Fatalf("the solution did not pass:\n%s", describe(r))
+		}
+	}
+	b.Run("reused", func(b *testing.B) {
+		cl := newClusters(b, p).get(containers.Kafka)
+		b.ResetTimer()
+		for range b.N {
+			check(b, cl)
+		}
+	})
+	b.Run("own", func(b *testing.B) {
+		ctx := context.Background()
+		for range b.N {
+			cl, err := p.Start(ctx, containers.Kafka, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			check(b, cl)
+			if err := cl.Stop(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
