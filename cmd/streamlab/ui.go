@@ -43,13 +43,15 @@ func (a *app) ui(ctx context.Context, args []string) error {
 	// stdout belongs to the UI: the log, and anything a library prints
 	// through the standard logger, goes to a file beside the progress.
 	logPath := filepath.Join(filepath.Dir(st.Path()), "tui.log")
-	logger, closeLog := openLog(logPath)
+	logger, logFile, closeLog := openLog(logPath)
 	defer closeLog()
 	logger.Info("streamlab starting", "cluster", cfg.Cluster, "learner", cfg.Learner, "progress", st.Path())
 
+	autoOpts := cf.autoOptions(cfg)
+	autoOpts.Docker.Log = logFile // testcontainers' lines and pulls, off the screen
 	sess := session.New(session.Options{
 		Content: streamlab.Content, Catalogue: cat, Progress: st,
-		Root: workspace.Root(), Provider: cfg.Cluster, Prefix: cfg.Learner, Auto: cf.autoOptions(cfg), Logger: logger,
+		Root: workspace.Root(), Provider: cfg.Cluster, Prefix: cfg.Learner, Auto: autoOpts, Logger: logger,
 	})
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -73,14 +75,15 @@ func (a *app) ui(ctx context.Context, args []string) error {
 }
 
 // openLog opens the UI's log file, falling back to discarding the log
-// when the state folder cannot be written.
-func openLog(path string) (*slog.Logger, func()) {
+// when the state folder cannot be written. The file is also the standard
+// logger's output, and the writer for libraries that take one.
+func openLog(path string) (*slog.Logger, io.Writer, func()) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
 		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
 			log.SetOutput(f)
-			return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), func() { f.Close() }
+			return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f, func() { f.Close() }
 		}
 	}
 	log.SetOutput(io.Discard)
-	return slog.New(slog.DiscardHandler), func() {}
+	return slog.New(slog.DiscardHandler), io.Discard, func() {}
 }
