@@ -45,19 +45,21 @@ func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(c
 		return nil, fmt.Errorf("starting embedded Kafka: %w", err)
 	}
 	ev(containers.StageReady, "in-process Kafka ready", nil)
-	return &Cluster{c: c}, nil
+	// The addresses are read once: kfake cannot answer after it is closed.
+	return &Cluster{c: c, addrs: c.ListenAddrs()}, nil
 }
 
 // Cluster is a running in-process cluster.
 type Cluster struct {
-	c    *kfake.Cluster
-	once sync.Once
+	c     *kfake.Cluster
+	addrs []string
+	once  sync.Once
 }
 
 func (*Cluster) Kind() containers.Kind { return containers.Kafka }
 
 func (c *Cluster) Endpoints() containers.Endpoints {
-	return containers.Endpoints{KafkaBootstrap: c.c.ListenAddrs()}
+	return containers.Endpoints{KafkaBootstrap: c.addrs}
 }
 
 // Stop closes the cluster's listeners; its data goes with it.

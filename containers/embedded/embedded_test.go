@@ -33,6 +33,9 @@ func TestStartServesKafkaAndStops(t *testing.T) {
 	if err := cl.Stop(ctx); err != nil {
 		t.Fatalf("second stop: %v", err)
 	}
+	if len(cl.Endpoints().KafkaBootstrap) == 0 {
+		t.Fatal("a stopped cluster forgot its address")
+	}
 }
 
 func TestPulsarIsRefusedWithARemedy(t *testing.T) {
