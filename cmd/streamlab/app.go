@@ -310,13 +310,6 @@ func (a *app) check(ctx context.Context, args []string) error {
 	return emit(res)
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
