@@ -273,29 +273,52 @@ const fetchHint = "run scripts/fetch-kafka (it puts the jars in the cache), set 
 // $STREAMLAB_KAFKA_HOME, else in the cache (see the package doc for how
 // version is chosen there). Errors say where it looked and what to run.
 func FindKafka(home, version string) (KafkaDist, error) {
-	from := "KafkaHome option"
+	return findDist(distSearch[KafkaDist]{
+		what: "Kafka %s jars", homeEnv: "STREAMLAB_KAFKA_HOME", homeOption: "KafkaHome option",
+		versionEnv: "KAFKA_VERSION", defaultVersion: DefaultKafkaVersion, cache: "kafka",
+		fetch: "scripts/fetch-kafka", release: "an unpacked Apache Kafka release", fallback: "--cluster embedded",
+		hint: fetchHint, at: kafkaDistAt,
+	}, home, version)
+}
+
+// distSearch is how one system's jars are looked for: Kafka and Pulsar are
+// found the same way, from an explicit home, an environment variable, or
+// the fetch script's cache.
+type distSearch[D any] struct {
+	what                       string // "Kafka %s jars": what was not found, by version
+	homeEnv, homeOption        string
+	versionEnv, defaultVersion string
+	cache                      string // folder under CacheDir
+	fetch, release, fallback   string // the remedies the error names
+	hint                       string
+	at                         func(dir string) (D, error)
+}
+
+func findDist[D any](s distSearch[D], home, version string) (D, error) {
+	var zero D
+	from := s.homeOption
 	if home == "" {
-		home, from = os.Getenv("STREAMLAB_KAFKA_HOME"), "STREAMLAB_KAFKA_HOME"
+		home, from = os.Getenv(s.homeEnv), s.homeEnv
 	}
 	if home != "" {
-		d, err := kafkaDistAt(home)
+		d, err := s.at(home)
 		if err != nil {
-			return KafkaDist{}, fmt.Errorf("local provider: %s=%s: %v; %s", from, home, err, fetchHint)
+			return zero, fmt.Errorf("local provider: %s=%s: %v; %s", from, home, err, s.hint)
 		}
 		return d, nil
 	}
 
-	root := filepath.Join(CacheDir(), "kafka")
+	root := filepath.Join(CacheDir(), s.cache)
 	explicit := version != ""
 	if version == "" {
-		version = os.Getenv("KAFKA_VERSION")
+		version = os.Getenv(s.versionEnv)
 		explicit = version != ""
 	}
 	if version == "" {
-		version = DefaultKafkaVersion
+		version = s.defaultVersion
 	}
 	dir := filepath.Join(root, version)
-	if d, err := cachedKafka(dir); err == nil {
+	if d, err := cachedDist(dir, s.at); err == nil {
 		return d, nil
 	}
 	if !explicit {
@@ -309,25 +332,27 @@ func FindKafka(home, version string) (KafkaDist, error) {
 		}
 		sort.Slice(vs, func(i, j int) bool { return versionLess(vs[j], vs[i]) })
 		for _, v := range vs {
-			if d, err := cachedKafka(filepath.Join(root, v)); err == nil {
+			if d, err := cachedDist(filepath.Join(root, v), s.at); err == nil {
 				return d, nil
 			}
 		}
 	}
-	how := "scripts/fetch-kafka"
-	if version != DefaultKafkaVersion {
-		how = "KAFKA_VERSION=" + version + " scripts/fetch-kafka"
+	how := s.fetch
+	if version != s.defaultVersion {
+		how = s.versionEnv + "=" + version + " " + s.fetch
 	}
-	return KafkaDist{}, fmt.Errorf("local provider: Kafka %s jars not found (looked in %s; STREAMLAB_KAFKA_HOME is not set); run %s, set STREAMLAB_KAFKA_HOME to an unpacked Apache Kafka release, or use --cluster embedded", version, dir, how)
+	return zero, fmt.Errorf("local provider: "+s.what+" not found (looked in %s; %s is not set); run %s, set %s to %s, or use %s",
+		version, dir, s.homeEnv, how, s.homeEnv, s.release, s.fallback)
 }
 
-// cachedKafka accepts a cache directory only once the fetch script has
+// cachedDist accepts a cache directory only once the fetch script has
 // written its completion marker.
-func cachedKafka(dir string) (KafkaDist, error) {
+func cachedDist[D any](dir string, at func(string) (D, error)) (D, error) {
 	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		return KafkaDist{}, errors.New("incomplete")
+		var zero D
+		return zero, errors.New("incomplete")
 	}
-	return kafkaDistAt(dir)
+	return at(dir)
 }
 
 // kafkaDistAt recognises dir/libs/kafka_*.jar or dir/kafka_*.jar.

@@ -26,7 +26,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -70,60 +69,12 @@ const pulsarFetchHint = "run scripts/fetch-pulsar (it puts the Pulsar release in
 // $PULSAR_VERSION, else DefaultPulsarVersion, else any complete version
 // there). Errors say where it looked and what to run.
 func FindPulsar(home, version string) (PulsarDist, error) {
-	from := "Pulsar home"
-	if home == "" {
-		home, from = os.Getenv("STREAMLAB_PULSAR_HOME"), "STREAMLAB_PULSAR_HOME"
-	}
-	if home != "" {
-		d, err := pulsarDistAt(home)
-		if err != nil {
-			return PulsarDist{}, fmt.Errorf("local provider: %s=%s: %v; %s", from, home, err, pulsarFetchHint)
-		}
-		return d, nil
-	}
-
-	root := filepath.Join(CacheDir(), "pulsar")
-	explicit := version != ""
-	if version == "" {
-		version = os.Getenv("PULSAR_VERSION")
-		explicit = version != ""
-	}
-	if version == "" {
-		version = DefaultPulsarVersion
-	}
-	dir := filepath.Join(root, version)
-	if d, err := cachedPulsar(dir); err == nil {
-		return d, nil
-	}
-	if !explicit {
-		ents, _ := os.ReadDir(root)
-		var vs []string
-		for _, e := range ents {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				vs = append(vs, e.Name())
-			}
-		}
-		sort.Slice(vs, func(i, j int) bool { return versionLess(vs[j], vs[i]) })
-		for _, v := range vs {
-			if d, err := cachedPulsar(filepath.Join(root, v)); err == nil {
-				return d, nil
-			}
-		}
-	}
-	how := "scripts/fetch-pulsar"
-	if version != DefaultPulsarVersion {
-		how = "PULSAR_VERSION=" + version + " scripts/fetch-pulsar"
-	}
-	return PulsarDist{}, fmt.Errorf("local provider: Pulsar %s not found (looked in %s; STREAMLAB_PULSAR_HOME is not set); run %s, set STREAMLAB_PULSAR_HOME to an unpacked Apache Pulsar release, or use --cluster docker", version, dir, how)
-}
-
-// cachedPulsar accepts a cache directory only once the fetch script has
-// written its completion marker.
-func cachedPulsar(dir string) (PulsarDist, error) {
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		return PulsarDist{}, errors.New("incomplete")
-	}
-	return pulsarDistAt(dir)
+	return findDist(distSearch[PulsarDist]{
+		what: "Pulsar %s", homeEnv: "STREAMLAB_PULSAR_HOME", homeOption: "Pulsar home",
+		versionEnv: "PULSAR_VERSION", defaultVersion: DefaultPulsarVersion, cache: "pulsar",
+		fetch: "scripts/fetch-pulsar", release: "an unpacked Apache Pulsar release", fallback: "--cluster docker",
+		hint: pulsarFetchHint, at: pulsarDistAt,
+	}, home, version)
 }
 
 // pulsarDistAt recognises dir/lib/<broker jar> (a release) or dir/<broker
