@@ -1,12 +1,10 @@
 // Package inspect shows a learner what a run left on the cluster: for
 // Kafka, each topic's partitions with their end offsets and the keys found
-// in them, and each consumer group's committed offsets and lag. It only
-// reads: it never produces, commits, joins a group or creates a topic, so
-// looking can never change what the grader sees.
-//
-// The Inspector interface is the seam for other kinds of cluster: a Pulsar
-// inspector fills Snapshot.Subscriptions (type, consumers, backlog) from
-// the admin API in the same way.
+// in them, and each consumer group's committed offsets and lag; for
+// Pulsar, each topic's message counts and its subscriptions with their
+// type, consumers and backlog. It only reads: it never produces, commits,
+// joins a group, subscribes or creates a topic, so looking can never
+// change what the grader sees.
 package inspect
 
 import (
@@ -23,7 +21,7 @@ import (
 type Target struct {
 	Topics        []string
 	Groups        []string // Kafka consumer groups
-	Subscriptions []string // Pulsar subscriptions (for a Pulsar inspector)
+	Subscriptions []string // Pulsar subscriptions the exercise names
 }
 
 // Empty reports whether there is nothing to look at.
@@ -44,8 +42,16 @@ type Snapshot struct {
 type Topic struct {
 	Name       string
 	Exists     bool
-	Partitions []Partition
-	Err        string // why the topic could not be read, if it could not
+	Partitions []Partition // Kafka
+	Err        string      // why the topic could not be read, if it could not
+
+	// Pulsar: messages published to and delivered from the topic since the
+	// broker loaded it, and the producers connected now.
+	MsgIn, MsgOut int64
+	Producers     int
+	// Partitioned is the number of partitions of a partitioned Pulsar
+	// topic; 0 for a plain one.
+	Partitioned int
 }
 
 // Records is how many records the topic holds now (end minus start, over
@@ -120,14 +126,22 @@ type Lag struct {
 	Lag       int64 // End - Committed; End when nothing is committed
 }
 
-// Subscription is a Pulsar subscription on a topic; a Pulsar inspector
-// fills these.
+// Subscription is a Pulsar subscription on a topic.
 type Subscription struct {
-	Topic     string
-	Name      string
+	Topic string // "" when no topic has it
+	Name  string
+	// Exists is false for a subscription the exercise names that none of
+	// its topics has (yet).
+	Exists bool
+	// Expected marks the exercise's own subscriptions; the others were
+	// made by the program under other names, or are readers'.
+	Expected  bool
 	Type      string // Exclusive, Shared, Failover, Key_Shared
-	Consumers int
-	Backlog   int64
+	Durable   bool   // false for a reader's subscription, gone when it closes
+	Consumers int    // connected now
+	Backlog   int64  // messages not yet acknowledged
+	Unacked   int64  // delivered to a consumer, not yet acknowledged
+	MsgOut    int64  // delivered since the broker loaded the topic
 }
 
 // Inspector reads the state of a target. Implementations are safe for one
@@ -142,11 +156,14 @@ type Inspector interface {
 var ErrUnsupported = errors.New("no inspector for this kind of cluster yet")
 
 // New returns the inspector for a running cluster. kafkaOpts are added to
-// a Kafka inspector's connection (TLS, SASL for an external cluster).
+// a Kafka inspector's connection (TLS, SASL for an external cluster); a
+// Pulsar inspector takes its token and TLS settings from the endpoints.
 func New(cl containers.Cluster, kafkaOpts ...kgo.Opt) (Inspector, error) {
 	switch cl.Kind() {
 	case containers.Kafka:
 		return NewKafka(cl.Endpoints(), kafkaOpts...)
+	case containers.Pulsar:
+		return NewPulsar(cl.Endpoints())
 	}
 	return nil, fmt.Errorf("%s: %w", cl.Kind(), ErrUnsupported)
 }

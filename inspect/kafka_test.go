@@ -2,6 +2,7 @@ package inspect_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -159,8 +160,8 @@ func TestKafkaKeysAreBounded(t *testing.T) {
 }
 
 func TestUnsupportedKind(t *testing.T) {
-	if _, err := inspect.New(fakeCluster{containers.Pulsar}); err == nil {
-		t.Fatal("want an error for Pulsar until its inspector exists")
+	if _, err := inspect.New(fakeCluster{"rabbitmq"}); !errors.Is(err, inspect.ErrUnsupported) {
+		t.Fatalf("want ErrUnsupported for a kind no inspector reads, got %v", err)
 	}
 }
 
