@@ -1,7 +1,8 @@
 // Package cluster is the cluster screen: how each cluster's start is
 // going (stages, elapsed time, and why it failed with what to do about
-// it), and a live, read-only inspector of the last run's topics and
-// groups, polled on a tick while the screen is shown.
+// it), and a live, read-only inspector of the last run's topics with
+// their consumer groups (Kafka) or subscriptions (Pulsar), polled on a
+// tick while the screen is shown.
 package cluster
 
 import (

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -28,6 +29,15 @@ func newCluster(t *testing.T) (*cluster.Model, common.Common) {
 }
 
 func view(m *cluster.Model) string { return ansi.Strip(m.View()) }
+
+// plain is the view without the spaces that pad its lines to the width.
+func plain(m *cluster.Model) string {
+	ls := strings.Split(view(m), "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(ls, "\n")
+}
 
 func TestPollsOnlyWhileShown(t *testing.T) {
 	m, _ := newCluster(t)
@@ -156,4 +166,166 @@ func TestSwitchingRunsKeepsPolling(t *testing.T) {
 	if !ok || again.ExerciseID != "kafka/keyed-producer" {
 		t.Fatalf("no look at the exercise now shown: %+v", again)
 	}
+}
+
+// pulsarCluster stands for a running Pulsar in views.
+type pulsarCluster struct{ fakeCluster }
+
+func (pulsarCluster) Kind() containers.Kind { return containers.Pulsar }
+
+const (
+	dlqEx    = "pulsar/dead-letter"
+	dlqTopic = "persistent://public/default/sl-dead-letter-topic-1a2b3c4d"
+	dlqSub   = "sl-dead-letter-subscription-1a2b3c4d"
+	dlqDLQ   = "persistent://public/default/sl-dead-letter-dlq-topic-1a2b3c4d"
+)
+
+func pulsarRun(c common.Common) *session.Run {
+	return &session.Run{Exercise: c.Session.Catalogue().Exercise(dlqEx), Cluster: pulsarCluster{}, Started: tuitest.Now,
+		Values: map[string]string{"TOPIC": dlqTopic, "SUBSCRIPTION": dlqSub, "DLQ_TOPIC": dlqDLQ}}
+}
+
+// A dead-letter run half-way: the exercise's subscription working through
+// its backlog, one under another name holding everything, a reader, and
+// the dead-letter topic not made yet.
+func pulsarSnapshot() inspect.Snapshot {
+	return inspect.Snapshot{Kind: containers.Pulsar, Taken: tuitest.Now.Add(2 * time.Second),
+		Topics: []inspect.Topic{
+			{Name: dlqTopic, Exists: true, MsgIn: 60, MsgOut: 142, Producers: 0},
+			{Name: dlqDLQ},
+		},
+		Subscriptions: []inspect.Subscription{
+			{Topic: dlqTopic, Name: dlqSub, Exists: true, Expected: true, Type: "Shared", Durable: true, Consumers: 2, Backlog: 14, Unacked: 4, MsgOut: 74},
+			{Topic: dlqTopic, Name: "my-subscription", Exists: true, Type: "Exclusive", Durable: true, Backlog: 60},
+			{Topic: dlqTopic, Name: "reader-3f2a1b", Exists: true, Type: "Exclusive", Consumers: 1, MsgOut: 60},
+		},
+	}
+}
+
+func TestPulsarView(t *testing.T) {
+	m, c := newCluster(t)
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Kafka, State: common.ClusterIdle})
+	c.Clusters.Set(common.ClusterStatus{
+		Kind: containers.Pulsar, State: common.ClusterReady, Provider: "local", Why: "auto: real pulsar as a local JVM process (Java and jars found)",
+		Took: 6100 * time.Millisecond,
+		Events: []containers.Event{
+			{Stage: containers.StagePreparing, Message: "Pulsar 4.0.8, Java 17", Elapsed: 20 * time.Millisecond},
+			{Stage: containers.StageStarting, Message: "JVM started", Elapsed: 200 * time.Millisecond},
+			{Stage: containers.StageReady, Message: "standalone ready on 127.0.0.1:6650", Elapsed: 6100 * time.Millisecond},
+		},
+	})
+	tuitest.Msgs(m.Show(dlqEx), 100*time.Millisecond)
+	m.SetSize(78, 32)
+	m.Update(common.InspectedMsg{ExerciseID: dlqEx, Snapshot: pulsarSnapshot(), Run: pulsarRun(c)})
+	v := plain(m)
+	for _, want := range []string{
+		"topic public/default/sl-dead-letter-topic-1a2b3c4d",
+		"published 60 · delivered 142",
+		"subscription " + dlqSub + " · Shared · 2 consumers",
+		"14 · delivered 74 · 4 unacked",
+		"my-subscription · Exclusive · 0 consumers\n      not the name in $SUBSCRIPTION: the program made it",
+		"reader reader-3f2a1b · Exclusive · 1 consumer",
+		"sl-dead-letter-dlq-topic-1a2b3c4d\n    does not exist (yet)",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("missing %q in:\n%s", want, v)
+		}
+	}
+	if strings.Count(v, "not the name in") != 1 {
+		t.Error("a reader is flagged as a subscription under the wrong name")
+	}
+	golden.RequireEqual(t, tuitest.ASCII(m.View()))
+}
+
+// Looks at a Pulsar run, as the screen receives them: before the run,
+// with the subscription missing, then with the program's subscription
+// draining; a failed look keeps the last picture under the error.
+func TestPulsarUpdates(t *testing.T) {
+	m, c := newCluster(t)
+	m.SetSize(78, 40)
+	msgs := tuitest.Msgs(m.Show("pulsar/produce-consume"), 300*time.Millisecond)
+	in, ok := tuitest.Find[common.InspectedMsg](msgs)
+	if !ok || in.Run != nil {
+		t.Fatalf("showing should look once: %v", msgs)
+	}
+	m.Update(in)
+	if m.Kind() != containers.Pulsar || !strings.Contains(plain(m), "its\n  topics and subscriptions stay here") {
+		t.Fatalf("kind %s, view:\n%s", m.Kind(), plain(m))
+	}
+	_, cmd := m.Update(tuitest.Key("s"))
+	if req, ok := tuitest.Find[common.ClusterRequestMsg](tuitest.Msgs(cmd, 0)); !ok || req.Kind != containers.Pulsar {
+		t.Fatal("s should ask for the Pulsar cluster")
+	}
+
+	run := &session.Run{Exercise: c.Session.Catalogue().Exercise("pulsar/produce-consume"), Cluster: pulsarCluster{}, Started: tuitest.Now}
+	topic, sub := "persistent://public/default/sl-produce-consume-topic-0badc0de", "sl-produce-consume-subscription-0badc0de"
+	look := func(s inspect.Snapshot, err error) tea.Cmd {
+		t.Helper()
+		_, cmd := m.Update(common.InspectedMsg{ExerciseID: "pulsar/produce-consume", Snapshot: s, Run: run, Err: err})
+		return cmd
+	}
+	cmd = look(inspect.Snapshot{Kind: containers.Pulsar, Taken: tuitest.Now,
+		Topics:        []inspect.Topic{{Name: topic, Exists: true, MsgIn: 100, Partitioned: 2}},
+		Subscriptions: []inspect.Subscription{{Name: sub, Expected: true}},
+	}, nil)
+	if _, ok := tuitest.Find[cluster.TickMsg](tuitest.Msgs(cmd, 3*time.Second)); !ok {
+		t.Fatal("a look should lead to the next tick while shown")
+	}
+	v := plain(m)
+	for _, want := range []string{"published 100 · delivered 0 · 2 partitions · no subscriptions", "subscription " + sub + "\n    on none of these topics yet", "consumer subscribes with this name"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("missing %q in:\n%s", want, v)
+		}
+	}
+
+	drained := inspect.Snapshot{Kind: containers.Pulsar, Taken: tuitest.Now,
+		Topics:        []inspect.Topic{{Name: topic, Exists: true, MsgIn: 100, MsgOut: 100, Producers: 1}},
+		Subscriptions: []inspect.Subscription{{Topic: topic, Name: sub, Exists: true, Expected: true, Type: "Exclusive", Durable: true, Consumers: 1, MsgOut: 100}},
+	}
+	look(drained, nil)
+	v = plain(m)
+	if strings.Contains(v, "on none of these topics") || !strings.Contains(v, "1 producer connected") || !strings.Contains(v, "backlog ░") {
+		t.Errorf("after the program subscribed:\n%s", v)
+	}
+	if got := m.Snapshot(); got == nil || len(got.Subscriptions) != 1 || got.Subscriptions[0].Consumers != 1 {
+		t.Errorf("snapshot kept: %+v", got)
+	}
+
+	look(inspect.Snapshot{}, errors.New("inspect: reading the statistics of t from http://127.0.0.1:8080: connection refused"))
+	v = plain(m)
+	if !strings.Contains(v, "The cluster did not answer") || !strings.Contains(v, sub+"\n      Exclusive · 1 consumer") {
+		t.Errorf("a failed look should show the error above the last picture:\n%s", v)
+	}
+
+	// Narrow terminals cut lines; nothing runs over.
+	m.SetSize(30, 40)
+	for _, l := range strings.Split(view(m), "\n") {
+		if ansi.StringWidth(l) > 30 {
+			t.Errorf("line wider than 30 cells: %q", l)
+		}
+	}
+}
+
+// The Pulsar inspector's frame: View is a copy of the text built when a
+// look arrives; both are measured.
+func BenchmarkPulsarView(b *testing.B) {
+	env := tuitest.NewEnv(b, tuitest.Options{})
+	c := tuitest.Common(env.Session, 80, 24)
+	m := cluster.New(c)
+	m.SetSize(80, 24)
+	tuitest.Msgs(m.Show(dlqEx), 100*time.Millisecond)
+	msg := common.InspectedMsg{ExerciseID: dlqEx, Snapshot: pulsarSnapshot(), Run: pulsarRun(c)}
+	m.Update(msg)
+	b.Run("View", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = m.View()
+		}
+	})
+	b.Run("Look", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Update(msg)
+		}
+	})
 }

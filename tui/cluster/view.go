@@ -132,21 +132,26 @@ func (m *Model) inspectorView() string {
 		if m.exercise != "" {
 			what = m.exercise
 		}
-		b.WriteString(st.Muted.Render(wrapIndent("Nothing to inspect yet. Check "+what+" (c on its screen): its topics and groups stay here, live, until the next check or until you quit.", w, 2)) + "\n")
+		kept := "topics and groups"
+		if m.kind() == containers.Pulsar {
+			kept = "topics and subscriptions"
+		}
+		b.WriteString(st.Muted.Render(wrapIndent("Nothing to inspect yet. Check "+what+" (c on its screen): its "+kept+" stay here, live, until the next check or until you quit.", w, 2)) + "\n")
 		return b.String()
 	}
 	if m.snap == nil {
 		b.WriteString(st.Muted.Render("  looking…") + "\n")
 		return b.String()
 	}
-	for _, t := range m.snap.Topics {
-		b.WriteString(m.topicView(t, w))
-	}
-	for _, g := range m.snap.Groups {
-		b.WriteString(m.groupView(g, w))
-	}
-	for _, s := range m.snap.Subscriptions {
-		b.WriteString(common.Truncate(fmt.Sprintf("  subscription %s on %s · %s · %d consumers · backlog %d", s.Name, s.Topic, s.Type, s.Consumers, s.Backlog), w) + "\n")
+	if m.snap.Kind == containers.Pulsar {
+		b.WriteString(m.pulsarView(w))
+	} else {
+		for _, t := range m.snap.Topics {
+			b.WriteString(m.topicView(t, w))
+		}
+		for _, g := range m.snap.Groups {
+			b.WriteString(m.groupView(g, w))
+		}
 	}
 	if !m.snap.Taken.IsZero() {
 		b.WriteString(st.Muted.Render(fmt.Sprintf("  read-only · looked at %s · every %s", m.snap.Taken.Format("15:04:05"), PollEvery)) + "\n")

@@ -25,6 +25,7 @@ import (
 	"github.com/streamlab/streamlab/progress"
 	"github.com/streamlab/streamlab/result"
 	"github.com/streamlab/streamlab/workspace"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Options configure a Session.
@@ -265,11 +266,17 @@ func (s *Session) Inspect(ctx context.Context, id string) (inspect.Snapshot, *Ru
 		return inspect.Snapshot{}, r, errors.New("streamlab is shutting down")
 	}
 	if in == nil {
-		auth, err := grader.KafkaAuthOpts(r.Cluster.Endpoints().Auth)
-		if err != nil {
-			return inspect.Snapshot{}, r, err
+		// A Pulsar inspector reads its token and TLS settings from the
+		// endpoints; Kafka's need turning into client options.
+		var kafkaOpts []kgo.Opt
+		if kind == containers.Kafka {
+			var err error
+			if kafkaOpts, err = grader.KafkaAuthOpts(r.Cluster.Endpoints().Auth); err != nil {
+				return inspect.Snapshot{}, r, err
+			}
 		}
-		if in, err = inspect.New(r.Cluster, auth...); err != nil {
+		var err error
+		if in, err = inspect.New(r.Cluster, kafkaOpts...); err != nil {
 			return inspect.Snapshot{}, r, err
 		}
 		s.mu.Lock()

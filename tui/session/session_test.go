@@ -11,6 +11,7 @@ import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/embedded"
+	"github.com/streamlab/streamlab/containers/local"
 	"github.com/streamlab/streamlab/grader"
 	"github.com/streamlab/streamlab/result"
 	"github.com/streamlab/streamlab/tui/tuitest"
@@ -214,5 +215,70 @@ func TestCloseRemovesKeptTopicsFromAClusterItDidNotStart(t *testing.T) {
 	}
 	if topics(t, real)[topic] {
 		t.Errorf("the kept topic %s outlived the session", topic)
+	}
+}
+
+// The inspector of a Pulsar run, through the session, on a real Pulsar:
+// the run's topic and its subscription as the program left them.
+func TestInspectPulsarRun(t *testing.T) {
+	if testing.Short() && os.Getenv("STREAMLAB_REQUIRE_LOCAL") != "1" {
+		t.Skip("starts a real Pulsar; skipped with -short")
+	}
+	if err := local.New(local.Options{}).Check(containers.Pulsar); err != nil {
+		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
+			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but the local provider cannot run Pulsar: %v", err)
+		}
+		t.Skipf("local Pulsar not available (needs Java 17+ and scripts/fetch-pulsar): %v", err)
+	}
+	const id = "pulsar/produce-consume"
+	env := tuitest.NewEnv(t, tuitest.Options{Provider: "local"})
+	sess := env.Session
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	defer func() {
+		if err := sess.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	if _, _, err := sess.StartCluster(ctx, containers.Pulsar, nil); err != nil {
+		t.Fatal(err)
+	}
+	ex := sess.Catalogue().Exercise(id)
+
+	// The starter publishes and never subscribes.
+	if res, _ := sess.Check(ctx, ex, env.Starter(t, id), nil); res.Status != result.Fail {
+		t.Fatalf("the starter should fail: %+v", res)
+	}
+	snap, run, err := sess.Inspect(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic, sub := run.Values["TOPIC"], run.Values["SUBSCRIPTION"]
+	if len(snap.Topics) != 1 || snap.Topics[0].Name != topic || !snap.Topics[0].Exists || snap.Topics[0].MsgIn != 100 {
+		t.Fatalf("starter's topics: %+v", snap.Topics)
+	}
+	if len(snap.Subscriptions) != 1 || snap.Subscriptions[0].Name != sub || snap.Subscriptions[0].Exists {
+		t.Fatalf("the starter's subscription should be missing: %+v", snap.Subscriptions)
+	}
+
+	if res, _ := sess.Check(ctx, ex, env.Solution(t, id), nil); res.Status != result.Pass {
+		t.Fatalf("the solution should pass: %+v", res)
+	}
+	snap, run, err = sess.Inspect(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic, sub = run.Values["TOPIC"], run.Values["SUBSCRIPTION"]
+	if len(snap.Topics) != 1 || snap.Topics[0].Name != topic || snap.Topics[0].MsgIn != 100 {
+		t.Fatalf("solution's topics: %+v", snap.Topics)
+	}
+	if len(snap.Subscriptions) != 1 {
+		t.Fatalf("solution's subscriptions: %+v", snap.Subscriptions)
+	}
+	s := snap.Subscriptions[0]
+	// (The delivery counter can fall short once consumers close: the
+	// backlog is what says every message was acknowledged.)
+	if s.Topic != topic || s.Name != sub || !s.Exists || !s.Expected || s.Type != "Exclusive" || s.Consumers != 0 || s.Backlog != 0 || s.MsgOut == 0 {
+		t.Errorf("solution's subscription: %+v", s)
 	}
 }
