@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -68,6 +69,10 @@ func (a *app) ui(ctx context.Context, args []string) error {
 	_, err = p.Run()
 	if err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		logger.Error("ui ended", "err", err)
+		if strings.Contains(err.Error(), "TTY") {
+			// Scripts and CI have no terminal: point them at the subcommands.
+			return fmt.Errorf("the course needs a terminal (%v); without one, use `streamlab list`, `streamlab check ID` and `streamlab hint ID`", err)
+		}
 		return fmt.Errorf("the terminal UI failed: %w (log: %s)", err, logPath)
 	}
 	logger.Info("streamlab ending")
