@@ -66,6 +66,9 @@ func Run(ctx context.Context, req Request) result.Result {
 	g := &run{req: req, res: result.Result{Exercise: req.Exercise.ID, Cluster: req.Provider}}
 	g.execute(ctx)
 	g.res.Finish()
+	if g.res.Status == result.Error {
+		g.res.MaxScore = req.Exercise.MaxScore() // as a passing run would report it
+	}
 	return g.res
 }
 
@@ -84,7 +87,7 @@ func (g *run) emit(e Event) {
 	}
 }
 
-// fail ends the run with an error verdict: not the learner's problem.
+// infra ends the run with an error verdict: not the learner's problem.
 func (g *run) infra(format string, a ...any) {
 	g.res.Status = result.Error
 	g.res.Message = fmt.Sprintf(format, a...)
@@ -233,6 +236,11 @@ func (g *run) build(ctx context.Context) bool {
 		return false
 	}
 	g.res.Tests = append(g.res.Tests, result.Test{Name: "the program builds", Status: result.Fail, Message: msg, Output: res.Output})
+	// The checks still count towards the maximum, so a score reads the
+	// same whether or not the program built.
+	for _, c := range ex.Checks {
+		g.res.Tests = append(g.res.Tests, result.Test{Name: c.Name, Status: result.Fail, Message: "Not checked: the program does not build.", MaxScore: c.Points})
+	}
 	g.res.Output = res.Output
 	return false
 }

@@ -137,3 +137,26 @@ func TestListJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
+
+// A program that does not compile fails (it is the learner's to fix), with
+// the compiler's message, and the score keeps the exercise's maximum.
+func TestCheckOfAProgramThatDoesNotBuild(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module broken\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { undefinedThing() }\n"), 0o644)
+	out, _, code := runCLI(t, "check", "kafka/create-topic", "--dir", dir, "--cluster", "embedded", "--format", "json")
+	var res struct {
+		Status   string `json:"status"`
+		MaxScore int    `json:"max_score"`
+		Tests    []struct {
+			Name   string `json:"name"`
+			Output string `json:"output"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != 1 || res.Status != "fail" || res.MaxScore != 4 || !strings.Contains(res.Tests[0].Output, "undefinedThing") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
