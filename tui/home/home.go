@@ -287,6 +287,10 @@ func ClusterLine(c common.Common, s common.ClusterStatus) string {
 		}
 		return name + st.Fail.Render("✗ "+msg)
 	}
+	if s.Kind == containers.Pulsar && c.Session.ProviderName() == "embedded" {
+		// Known without asking anything: the in-process cluster is Kafka only.
+		return name + st.Muted.Render("○ not available with --cluster embedded · use --cluster local or docker")
+	}
 	return name + st.Muted.Render(fmt.Sprintf("○ not started · starts with your first check (--cluster %s)", c.Session.ProviderName()))
 }
 
