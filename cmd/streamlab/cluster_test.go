@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,6 +48,33 @@ func TestClusterUpIsReusedAndDownLeavesNothing(t *testing.T) {
 			t.Fatalf("check %d did not pass on the kept-up cluster: %v\n%s", i+1, err, out)
 		}
 	}
+	// Two learners at once on that cluster as an external one, through the
+	// flags a workshop uses: prefixed names, no interference, both pass.
+	bootstrap := stateBootstrap(t, state)
+	var wg sync.WaitGroup
+	outs := map[string]string{}
+	var mu sync.Mutex
+	for _, learner := range []string{"ada", "bob"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := sl("check", "kafka/keyed-producer", "--dir", "../../solutions/kafka/02-keyed-producer",
+				"--cluster", "external", "--kafka-bootstrap", bootstrap, "--learner", learner, "--keep")
+			if err != nil {
+				out += "\n" + err.Error()
+			}
+			mu.Lock()
+			outs[learner] = out
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for learner, out := range outs {
+		if !strings.Contains(out, "PASS kafka/keyed-producer") || !strings.Contains(out, "cluster: external") {
+			t.Fatalf("%s on the external cluster:\n%s", learner, out)
+		}
+	}
+
 	if out, err = sl("cluster", "down"); err != nil || !strings.Contains(out, "stopped") {
 		t.Fatalf("cluster down: %v\n%s", err, out)
 	}
@@ -55,6 +84,20 @@ func TestClusterUpIsReusedAndDownLeavesNothing(t *testing.T) {
 	if out, _ = sl("cluster", "down"); !strings.Contains(out, "no cluster is up") {
 		t.Fatalf("a second down should be a no-op: %s", out)
 	}
+}
+
+func stateBootstrap(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "cluster.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Clusters map[string]struct{ KafkaBootstrap []string }
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(st.Clusters["kafka"].KafkaBootstrap, ",")
 }
 
 func statePID(t *testing.T, dir string) int {
