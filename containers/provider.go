@@ -115,6 +115,26 @@ func Report(progress func(Event), e Event) {
 	}
 }
 
+// Reporter reports the stages of one start-up, each with the time elapsed
+// since the reporter was made.
+type Reporter struct {
+	provider string
+	kind     Kind
+	progress func(Event)
+	start    time.Time
+}
+
+// NewReporter starts timing a start-up of kind k by provider; progress may
+// be nil.
+func NewReporter(provider string, k Kind, progress func(Event)) Reporter {
+	return Reporter{provider: provider, kind: k, progress: progress, start: time.Now()}
+}
+
+// Stage reports a stage; err goes with StageFailed.
+func (r Reporter) Stage(s Stage, msg string, err error) {
+	Report(r.progress, Event{Provider: r.provider, Kind: r.kind, Stage: s, Message: msg, Elapsed: time.Since(r.start), Err: err})
+}
+
 // TLSConfig builds the TLS settings; nil when TLS is off.
 func (a *Auth) TLSConfig() (*tls.Config, error) {
 	if a == nil || (!a.TLS && a.TLSCAFile == "" && !a.TLSInsecure) {

@@ -127,12 +127,10 @@ func (p *Provider) Check(k containers.Kind) error {
 // from it and returns once the cluster answers on its mapped ports. On
 // error, nothing it created is left behind.
 func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(containers.Event)) (containers.Cluster, error) {
-	t0 := time.Now()
-	report := func(s containers.Stage, msg string) {
-		containers.Report(progress, containers.Event{Provider: ProviderName, Kind: k, Stage: s, Message: msg, Elapsed: time.Since(t0)})
-	}
+	rep := containers.NewReporter(ProviderName, k, progress)
+	report := func(s containers.Stage, msg string) { rep.Stage(s, msg, nil) }
 	fail := func(err error) (containers.Cluster, error) {
-		containers.Report(progress, containers.Event{Provider: ProviderName, Kind: k, Stage: containers.StageFailed, Message: firstLine(err), Elapsed: time.Since(t0), Err: err})
+		rep.Stage(containers.StageFailed, firstLine(err), err)
 		return nil, err
 	}
 

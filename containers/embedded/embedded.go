@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -24,10 +23,7 @@ func (*Provider) Name() string { return "embedded" }
 
 // Start starts a one-broker in-process cluster on a free loopback port.
 func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(containers.Event)) (containers.Cluster, error) {
-	start := time.Now()
-	ev := func(s containers.Stage, msg string, err error) {
-		containers.Report(progress, containers.Event{Provider: p.Name(), Kind: k, Stage: s, Message: msg, Elapsed: time.Since(start), Err: err})
-	}
+	ev := containers.NewReporter(p.Name(), k, progress).Stage
 	if k != containers.Kafka {
 		err := fmt.Errorf("the embedded provider runs Kafka only; for %s use --cluster local (needs Java 17+ and scripts/fetch-%s) or --cluster docker", k, k)
 		ev(containers.StageFailed, err.Error(), err)

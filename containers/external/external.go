@@ -48,10 +48,7 @@ func (p *Provider) Check(k containers.Kind) error {
 
 // Start checks that the cluster answers on its address; it starts nothing.
 func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(containers.Event)) (containers.Cluster, error) {
-	t0 := time.Now()
-	ev := func(s containers.Stage, msg string, err error) {
-		containers.Report(progress, containers.Event{Provider: p.name, Kind: k, Stage: s, Message: msg, Elapsed: time.Since(t0), Err: err})
-	}
+	ev := containers.NewReporter(p.name, k, progress).Stage
 	if err := p.Check(k); err != nil {
 		ev(containers.StageFailed, err.Error(), err)
 		return nil, err

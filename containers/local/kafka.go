@@ -188,13 +188,7 @@ func (p *Provider) kafkaJVM(dir string, extra bool) []string {
 // On any error (including ctx ending) it kills what it started and removes
 // the directory.
 func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Event)) (*KafkaCluster, error) {
-	began := time.Now()
-	report := func(stage containers.Stage, msg string, err error) {
-		containers.Report(progress, containers.Event{
-			Provider: ProviderName, Kind: containers.Kafka, Stage: stage,
-			Message: msg, Elapsed: time.Since(began), Err: err,
-		})
-	}
+	report := containers.NewReporter(ProviderName, containers.Kafka, progress).Stage
 	fail := func(err error) (*KafkaCluster, error) {
 		report(containers.StageFailed, err.Error(), err)
 		return nil, err

@@ -327,13 +327,7 @@ func (p *Provider) pulsarJVM(dir string, java Java) []string {
 // the namespace public/default. On any error (including ctx ending) it kills
 // what it started and removes the directory.
 func (p *Provider) StartPulsar(ctx context.Context, progress func(containers.Event)) (*PulsarCluster, error) {
-	began := time.Now()
-	report := func(stage containers.Stage, msg string, err error) {
-		containers.Report(progress, containers.Event{
-			Provider: ProviderName, Kind: containers.Pulsar, Stage: stage,
-			Message: msg, Elapsed: time.Since(began), Err: err,
-		})
-	}
+	report := containers.NewReporter(ProviderName, containers.Pulsar, progress).Stage
 	fail := func(err error) (*PulsarCluster, error) {
 		report(containers.StageFailed, err.Error(), err)
 		return nil, err
