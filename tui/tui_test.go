@@ -14,7 +14,7 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/exercise"

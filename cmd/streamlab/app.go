@@ -14,15 +14,15 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/config"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/up"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/progress"
-	"github.com/streamlab/streamlab/result"
-	"github.com/streamlab/streamlab/workspace"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/config"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/progress"
+	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/workspace"
 )
 
 type app struct {

@@ -12,12 +12,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/streamlab/streamlab/config"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/external"
 	"github.com/streamlab/streamlab/containers/up"
-	"github.com/streamlab/streamlab/progress"
+	"github.com/streamlab/streamlab/internal/config"
+	"github.com/streamlab/streamlab/internal/progress"
 )
 
 // clusterOpts are the flags every command that needs a cluster shares.

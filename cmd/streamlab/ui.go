@@ -16,10 +16,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab"
+	"github.com/streamlab/streamlab/internal/workspace"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/watch"
-	"github.com/streamlab/streamlab/workspace"
 )
 
 // ui opens the course in the terminal UI. Whatever way it ends (q, a

@@ -15,7 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/session"
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/cluster"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/session"

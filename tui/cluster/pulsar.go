@@ -6,8 +6,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/common"
 )
 

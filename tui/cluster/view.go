@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/common"
 )
 

@@ -3,9 +3,9 @@ package common
 import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/inspect"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/inspect"
+	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui/session"
 )
 

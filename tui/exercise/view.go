@@ -8,10 +8,10 @@ import (
 
 	"charm.land/lipgloss/v2"
 
-	"github.com/streamlab/streamlab/catalogue"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui/common"
 )
 

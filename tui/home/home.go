@@ -10,9 +10,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/streamlab/streamlab/catalogue"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/progress"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/progress"
 	"github.com/streamlab/streamlab/tui/common"
 )
 

@@ -13,7 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/glamour/v2"
 
-	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/tui/common"
 )
 

@@ -17,14 +17,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/streamlab/streamlab/catalogue"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/inspect"
-	"github.com/streamlab/streamlab/progress"
-	"github.com/streamlab/streamlab/result"
-	"github.com/streamlab/streamlab/workspace"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/inspect"
+	"github.com/streamlab/streamlab/internal/progress"
+	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/workspace"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 

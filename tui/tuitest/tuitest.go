@@ -19,11 +19,11 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/catalogue"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/embedded"
-	"github.com/streamlab/streamlab/progress"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/progress"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/keymap"
 	"github.com/streamlab/streamlab/tui/session"

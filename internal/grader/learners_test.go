@@ -9,7 +9,7 @@ import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/result"
 )
 
 // A learner submission the course never saw: another client, another

@@ -5,8 +5,8 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/checks"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/checks"
 )
 
 // backend is what the grader needs of one kind of cluster: it names,

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/streamlab/streamlab/datagen"
+	"github.com/streamlab/streamlab/internal/datagen"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/internal/catalogue"
 )
 
 // The course shipped in the binary loads without a single problem.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )

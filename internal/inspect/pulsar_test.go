@@ -17,7 +17,7 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/local"
-	"github.com/streamlab/streamlab/inspect"
+	"github.com/streamlab/streamlab/internal/inspect"
 )
 
 // startPulsar starts a real Pulsar standalone with the local provider, or

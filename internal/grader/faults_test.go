@@ -8,8 +8,8 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/result"
 )
 
 // killable is a cluster a test can crash.

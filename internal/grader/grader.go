@@ -17,12 +17,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/checks"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/datagen"
-	"github.com/streamlab/streamlab/result"
-	"github.com/streamlab/streamlab/runner"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/checks"
+	"github.com/streamlab/streamlab/internal/datagen"
+	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/runner"
 )
 
 // Request is one grading run.

@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/catalogue"
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/result"
 )
 
 // repoRoot is where exercises/ and solutions/ are on disk.
-const repoRoot = ".."
+const repoRoot = "../.."
 
 func loadCourse(t testing.TB) *catalogue.Catalogue {
 	t.Helper()

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/streamlab/streamlab/catalogue"
+	"github.com/streamlab/streamlab/internal/catalogue"
 )
 
 // Root is the folder holding exercises/: $STREAMLAB_WORKSPACE, else the

@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/streamlab/streamlab/checks"
+	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"

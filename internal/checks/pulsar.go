@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
-	"github.com/streamlab/streamlab/datagen"
+	"github.com/streamlab/streamlab/internal/datagen"
 )
 
 // The Pulsar primitives. Topics, subscriptions and namespaces are named by

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/streamlab/streamlab/datagen"
+	"github.com/streamlab/streamlab/internal/datagen"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"

@@ -13,8 +13,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/streamlab/streamlab/checks"
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/checks"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/checks"
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streamlab/streamlab/checks"
-	"github.com/streamlab/streamlab/datagen"
+	"github.com/streamlab/streamlab/internal/checks"
+	"github.com/streamlab/streamlab/internal/datagen"
 	"go.yaml.in/yaml/v3"
 )
 

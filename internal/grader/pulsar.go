@@ -13,9 +13,9 @@ import (
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/admin/config"
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 	"github.com/sirupsen/logrus"
-	"github.com/streamlab/streamlab/catalogue"
-	"github.com/streamlab/streamlab/checks"
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/checks"
 )
 
 // Pulsar names: every run's namespaces are made in this tenant, and topics

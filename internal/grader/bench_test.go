@@ -9,8 +9,8 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
-	"github.com/streamlab/streamlab/grader"
-	"github.com/streamlab/streamlab/result"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/result"
 )
 
 // The grader's own cost per run and per check: naming, input files, topic
