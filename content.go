@@ -9,3 +9,13 @@ import "embed"
 //
 //go:embed labs exercises solutions
 var Content embed.FS
+
+// GoMod and GoSum are streamlab's own module files: a learner's workspace
+// gets the same requirements, so its Go programs build with the modules
+// that built streamlab, offline.
+//
+//go:embed go.mod
+var GoMod []byte
+
+//go:embed go.sum
+var GoSum []byte

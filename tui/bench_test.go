@@ -13,14 +13,13 @@ import (
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/config"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/inspect"
-	"github.com/streamlab/streamlab/internal/progress"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/common"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/tuitest"
 )
 
@@ -87,7 +86,7 @@ func BenchmarkViewCluster(b *testing.B) {
 		Topics: []inspect.Topic{{Name: "sl-keyed-producer-topic-0badc0de", Exists: true, Partitions: parts}},
 		Groups: []inspect.Group{{Name: "sl-consumer-group-group-0badc0de", Exists: true, State: "Empty", Lag: []inspect.Lag{{Topic: "t", Partition: 0, Committed: 10, End: 12, Lag: 2}}}},
 	}
-	m.Update(common.InspectedMsg{ExerciseID: benchEx, Snapshot: snap, Run: &session.Run{Exercise: ex, Cluster: benchCluster{}, Started: time.Now()}})
+	m.Update(common.InspectedMsg{ExerciseID: benchEx, Snapshot: snap, Run: &course.Run{Exercise: ex, Cluster: benchCluster{}, Started: time.Now()}})
 	benchView(b, m)
 }
 
@@ -117,15 +116,10 @@ func BenchmarkStartup(b *testing.B) {
 	b.Setenv("STREAMLAB_STATE_DIR", b.TempDir())
 	b.ReportAllocs()
 	for b.Loop() {
-		cat, err := catalogue.Load(streamlab.Content)
+		sess, err := course.Open(course.Options{Content: streamlab.Content, Config: config.Config{Cluster: "embedded", Workspace: b.TempDir()}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := progress.Open(progress.DefaultPath())
-		if err != nil {
-			b.Fatal(err)
-		}
-		sess := session.New(session.Options{Content: streamlab.Content, Catalogue: cat, Progress: st, Root: b.TempDir(), Provider: "embedded"})
 		m := tui.New(context.Background(), tui.Options{Session: sess})
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 		if v := m.View(); !strings.Contains(v.Content, "Your course") {
@@ -140,12 +134,10 @@ func BenchmarkFirstFrame(b *testing.B) {
 	b.Setenv("STREAMLAB_STATE_DIR", b.TempDir())
 	for b.Loop() {
 		out := &frameWriter{seen: make(chan struct{})}
-		cat, err := catalogue.Load(streamlab.Content)
+		sess, err := course.Open(course.Options{Content: streamlab.Content, Config: config.Config{Cluster: "embedded", Workspace: b.TempDir()}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, _ := progress.Open(progress.DefaultPath())
-		sess := session.New(session.Options{Content: streamlab.Content, Catalogue: cat, Progress: st, Root: b.TempDir(), Provider: "embedded"})
 		m := tui.New(context.Background(), tui.Options{Session: sess})
 		p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(80, 24), tea.WithoutSignals())
 		done := make(chan struct{})

@@ -9,10 +9,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui/common"
-	"github.com/streamlab/streamlab/tui/session"
 )
 
 // stream carries what a goroutine reports (grader events, provider
@@ -156,7 +156,7 @@ func (m *Model) launch(id string) tea.Cmd {
 	sess, done, dir, root := m.c.Session, m.check.done, m.c.Session.ExerciseDir(ex), m.ctx
 	run := func() tea.Msg {
 		defer close(done)
-		res, err := sess.Check(ctx, ex, dir, func(e grader.Event) { s.send(ctx, gradeEvent{id, e}) })
+		res, err := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir, Events: func(e grader.Event) { s.send(ctx, gradeEvent{id, e}) }})
 		// The verdict must arrive even after the learner cancelled: it
 		// ends the check. Only quitting (root context) drops it.
 		s.send(root, common.CheckDoneMsg{ExerciseID: id, Result: res, Err: err})
@@ -350,4 +350,4 @@ func (m *Model) shutdown() tea.Cmd {
 
 // Session is the engine side of the UI, for callers that must close it
 // after the program ends however it ended.
-func (m *Model) Session() *session.Session { return m.c.Session }
+func (m *Model) Session() *course.Session { return m.c.Session }

@@ -18,6 +18,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/tui/cluster"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/exercise"
@@ -25,14 +26,13 @@ import (
 	"github.com/streamlab/streamlab/tui/home"
 	"github.com/streamlab/streamlab/tui/keymap"
 	"github.com/streamlab/streamlab/tui/lesson"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/styles"
 	"github.com/streamlab/streamlab/tui/watch"
 )
 
 // Options configure the UI.
 type Options struct {
-	Session *session.Session
+	Session *course.Session
 	Logger  *slog.Logger
 	// Glamour forces a markdown style; "" follows the terminal's background.
 	Glamour string
@@ -128,8 +128,8 @@ func New(ctx context.Context, opts Options) *Model {
 // a warning about the progress file, if there is one.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
-	if w := m.c.Session.Progress().Warning; w != "" {
-		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: w, Error: true}))
+	if ws := m.c.Session.Warnings(); len(ws) > 0 {
+		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: strings.Join(ws, "; "), Error: true}))
 	}
 	return tea.Batch(cmds...)
 }

@@ -22,8 +22,10 @@ import (
 type Config struct {
 	Cluster string `yaml:"cluster"`
 	Learner string `yaml:"learner"`
-	Kafka   Kafka  `yaml:"kafka"`
-	Pulsar  Pulsar `yaml:"pulsar"`
+	// Workspace is the learner's own folder of exercises.
+	Workspace string `yaml:"workspace"`
+	Kafka     Kafka  `yaml:"kafka"`
+	Pulsar    Pulsar `yaml:"pulsar"`
 }
 
 // Kafka is an external Kafka cluster.
@@ -143,6 +145,7 @@ func (c *Config) fromEnv() {
 	}
 	set(&c.Cluster, "STREAMLAB_CLUSTER")
 	set(&c.Learner, "STREAMLAB_LEARNER")
+	set(&c.Workspace, "STREAMLAB_WORKSPACE")
 	if v := os.Getenv("STREAMLAB_KAFKA_BOOTSTRAP"); v != "" {
 		c.Kafka.Bootstrap = strings.Split(v, ",")
 	}

@@ -15,9 +15,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/common"
-	"github.com/streamlab/streamlab/tui/session"
 )
 
 // PollEvery is how often the inspector looks again.
@@ -34,7 +34,7 @@ type Model struct {
 	gen      int
 	busy     bool // an inspection is in flight
 	snap     *inspect.Snapshot
-	run      *session.Run
+	run      *course.Run
 	err      error
 	spin     spinner.Model
 	vp       viewport.Model

@@ -13,10 +13,10 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/tui/cluster"
 	"github.com/streamlab/streamlab/tui/common"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/tuitest"
 )
 
@@ -126,7 +126,7 @@ func TestView(t *testing.T) {
 		Err: errors.New("no provider can run pulsar here: local provider: no Java found; install a JDK 17+ and run scripts/fetch-pulsar"),
 	})
 	ex := c.Session.Catalogue().Exercise("kafka/consumer-group")
-	run := &session.Run{Exercise: ex, Cluster: fakeCluster{}, Started: tuitest.Now, Values: map[string]string{}}
+	run := &course.Run{Exercise: ex, Cluster: fakeCluster{}, Started: tuitest.Now, Values: map[string]string{}}
 	snap := inspect.Snapshot{Kind: containers.Kafka, Taken: tuitest.Now.Add(2 * time.Second),
 		Topics: []inspect.Topic{{Name: "sl-consumer-group-input-topic-1a2b3c4d", Exists: true, Partitions: []inspect.Partition{
 			{ID: 0, End: 48, Keys: 6, Sampled: 48, Examples: []string{"c03", "c11", "c07"}},
@@ -180,8 +180,8 @@ const (
 	dlqDLQ   = "persistent://public/default/sl-dead-letter-dlq-topic-1a2b3c4d"
 )
 
-func pulsarRun(c common.Common) *session.Run {
-	return &session.Run{Exercise: c.Session.Catalogue().Exercise(dlqEx), Cluster: pulsarCluster{}, Started: tuitest.Now,
+func pulsarRun(c common.Common) *course.Run {
+	return &course.Run{Exercise: c.Session.Catalogue().Exercise(dlqEx), Cluster: pulsarCluster{}, Started: tuitest.Now,
 		Values: map[string]string{"TOPIC": dlqTopic, "SUBSCRIPTION": dlqSub, "DLQ_TOPIC": dlqDLQ}}
 }
 
@@ -257,7 +257,7 @@ func TestPulsarUpdates(t *testing.T) {
 		t.Fatal("s should ask for the Pulsar cluster")
 	}
 
-	run := &session.Run{Exercise: c.Session.Catalogue().Exercise("pulsar/produce-consume"), Cluster: pulsarCluster{}, Started: tuitest.Now}
+	run := &course.Run{Exercise: c.Session.Catalogue().Exercise("pulsar/produce-consume"), Cluster: pulsarCluster{}, Started: tuitest.Now}
 	topic, sub := "persistent://public/default/sl-produce-consume-topic-0badc0de", "sl-produce-consume-subscription-0badc0de"
 	look := func(s inspect.Snapshot, err error) tea.Cmd {
 		t.Helper()

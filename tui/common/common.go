@@ -12,8 +12,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/tui/keymap"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/styles"
 	"github.com/streamlab/streamlab/tui/watch"
 )
@@ -25,7 +25,7 @@ type Common struct {
 	Styles        *styles.Styles
 	KeyMap        *keymap.KeyMap
 	Logger        *slog.Logger
-	Session       *session.Session
+	Session       *course.Session
 	// Clusters is the state of the clusters, kept by the root model and
 	// read by screens when they draw.
 	Clusters *Clusters

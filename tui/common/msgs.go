@@ -3,10 +3,10 @@ package common
 import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/internal/result"
-	"github.com/streamlab/streamlab/tui/session"
 )
 
 // Navigation.
@@ -103,7 +103,8 @@ type (
 	// SolutionMsg carries the reference solution.
 	SolutionMsg struct {
 		ExerciseID string
-		Files      []session.SolutionFile
+		Files      []course.SolutionFile
+		Dir        string // where it was written in the workspace, if it was
 		Err        error
 	}
 	// EditorClosedMsg comes back when $EDITOR exits.
@@ -114,6 +115,6 @@ type (
 type InspectedMsg struct {
 	ExerciseID string // what was asked for
 	Snapshot   inspect.Snapshot
-	Run        *session.Run // nil: no run to look at yet
+	Run        *course.Run // nil: no run to look at yet
 	Err        error
 }

@@ -19,10 +19,10 @@ import (
 	"charm.land/glamour/v2"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui/common"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/watch"
 )
 
@@ -88,8 +88,8 @@ type Model struct {
 	task      string
 	taskWidth int
 	hints     int
-	solution  []session.SolutionFile
-	confirm   bool // asking whether to reset
+	solution  []course.SolutionFile
+	confirm   confirmation // what y/n answers, if anything
 	// Lines where sections start, to scroll to what was just asked for.
 	hintsLine, solutionLine int
 	note                    string
@@ -274,6 +274,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			break
 		}
 		m.solution = msg.Files
+		if msg.Dir != "" {
+			m.setNote("the solution is also in "+displayPath(m.c.Cwd, msg.Dir), false)
+		}
 		m.refresh()
 		m.vp.SetYOffset(m.solutionLine)
 	case WatchStartedMsg:
@@ -366,21 +369,42 @@ func (m *Model) request(watch bool) tea.Cmd {
 	return common.Cmd(common.CheckRequestMsg{ExerciseID: m.ex.ID, Watch: watch})
 }
 
+// confirmation is a question the screen is waiting on.
+type confirmation int
+
+const (
+	confirmNone confirmation = iota
+	confirmReset
+	confirmGiveUp
+)
+
 func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 	km := m.c.KeyMap
-	if m.confirm {
+	if m.confirm != confirmNone {
+		asked := m.confirm
 		switch {
-		case key.Matches(msg, km.Yes):
-			m.confirm = false
+		case key.Matches(msg, km.Yes) && asked == confirmReset:
+			m.confirm = confirmNone
 			m.setNote("restoring the starter…", false)
+			sess, id, ctx := m.c.Session, m.ex.ID, m.c.Ctx
+			return m, func() tea.Msg {
+				rep, err := sess.Reset(ctx, id)
+				return common.ResetDoneMsg{ExerciseID: id, Backup: rep.Backup, Err: err}
+			}
+		case key.Matches(msg, km.Yes) && asked == confirmGiveUp:
+			m.confirm = confirmNone
 			sess, id := m.c.Session, m.ex.ID
 			return m, func() tea.Msg {
-				backup, err := sess.Reset(id)
-				return common.ResetDoneMsg{ExerciseID: id, Backup: backup, Err: err}
+				files, dir, err := sess.GiveUp(id)
+				return common.SolutionMsg{ExerciseID: id, Files: files, Dir: dir, Err: err}
 			}
 		case key.Matches(msg, km.No):
-			m.confirm = false
-			m.setNote("reset cancelled", false)
+			m.confirm = confirmNone
+			if asked == confirmReset {
+				m.setNote("reset cancelled", false)
+			} else {
+				m.setNote("keep going: h gives the next hint", false)
+			}
 		}
 		return m, nil
 	}
@@ -416,11 +440,13 @@ func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 			m.setNote("wait for the check to end (or esc) before resetting", false)
 			return m, nil
 		}
-		m.confirm = true
+		m.confirm = confirmReset
 		return m, nil
 	case key.Matches(msg, km.Solution):
-		if !m.c.Session.Progress().Get(m.ex.ID).Done {
-			m.setNote("the solution opens once your program has passed", false)
+		if p := m.c.Session.Progress().Get(m.ex.ID); !p.Done && !p.GaveUp {
+			// As Rustlings does: the solution is earned by a pass, or
+			// asked for on purpose.
+			m.confirm = confirmGiveUp
 			return m, nil
 		}
 		sess, id := m.c.Session, m.ex.ID
@@ -509,7 +535,7 @@ func (m *Model) edit() tea.Cmd {
 
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
-	if m.confirm {
+	if m.confirm != confirmNone {
 		return []key.Binding{km.Yes, km.No}
 	}
 	if m.state == Running || m.state == Waiting {

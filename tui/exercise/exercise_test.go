@@ -190,13 +190,19 @@ func TestResetAsksFirst(t *testing.T) {
 	}
 }
 
-func TestSolutionOnlyAfterAPass(t *testing.T) {
+func TestSolutionOnlyAfterAPassOrGivingUp(t *testing.T) {
 	f := newExercise(t)
 	if msgs := f.press(t, "s"); len(msgs) != 0 {
 		t.Fatal("the solution opened before a pass")
 	}
-	if !strings.Contains(view(f.m), "once your program has passed") {
-		t.Fatal("no note on why the solution is closed")
+	if !strings.Contains(view(f.m), "Give up and see the solution?") {
+		t.Fatalf("no question before giving up:\n%s", view(f.m))
+	}
+	if msgs := f.press(t, "n"); len(msgs) != 0 {
+		t.Fatal("n opened the solution")
+	}
+	if _, err := os.Stat(filepath.Join(f.env.Root, "solutions")); err == nil {
+		t.Fatal("the workspace holds solutions before a pass")
 	}
 	if err := f.c.Session.Progress().Record(id, "pass"); err != nil {
 		t.Fatal(err)
@@ -209,6 +215,26 @@ func TestSolutionOnlyAfterAPass(t *testing.T) {
 	f.m.Update(sol)
 	if !strings.Contains(view(f.m), "Reference solution") {
 		t.Fatal("the solution is not shown")
+	}
+}
+
+func TestGivingUpShowsAndWritesTheSolution(t *testing.T) {
+	f := newExercise(t)
+	f.press(t, "s")
+	msgs := f.press(t, "y")
+	sol, ok := tuitest.Find[common.SolutionMsg](msgs)
+	if !ok || sol.Err != nil || len(sol.Files) == 0 {
+		t.Fatalf("giving up: %v", msgs)
+	}
+	f.m.Update(sol)
+	if !strings.Contains(view(f.m), "Reference solution") {
+		t.Fatal("the solution is not shown")
+	}
+	if _, err := os.Stat(filepath.Join(sol.Dir, "main.go")); err != nil {
+		t.Fatalf("the solution was not written into the workspace: %v", err)
+	}
+	if !f.c.Session.Progress().Get(id).GaveUp {
+		t.Fatal("giving up was not recorded")
 	}
 }
 
@@ -276,6 +302,10 @@ func TestSmallSizes(t *testing.T) {
 
 func TestNoCheckWithoutAFolder(t *testing.T) {
 	env := tuitest.NewEnv(t, tuitest.Options{})
+	ex := env.Session.Catalogue().Exercise(id)
+	if err := os.RemoveAll(env.Session.ExerciseDir(ex)); err != nil {
+		t.Fatal(err)
+	}
 	c := tuitest.Common(env.Session, 78, 21)
 	m := exercise.New(c, id)
 	for _, msg := range tuitest.Msgs(m.Init(), time.Second) {

@@ -53,8 +53,10 @@ func (m *Model) View() string {
 
 	foot := ""
 	switch {
-	case m.confirm:
+	case m.confirm == confirmReset:
 		foot = st.Confirm.Render(fmt.Sprintf("Reset %s to the starter? Your files are backed up first. y/n", files))
+	case m.confirm == confirmGiveUp:
+		foot = st.Confirm.Render("Not passed yet. Give up and see the solution? y/n")
 	case m.note != "":
 		if m.noteBad {
 			foot = st.Fail.Render(m.note)

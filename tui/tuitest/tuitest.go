@@ -23,10 +23,11 @@ import (
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/internal/catalogue"
-	"github.com/streamlab/streamlab/internal/progress"
+	"github.com/streamlab/streamlab/internal/config"
+	"github.com/streamlab/streamlab/internal/course"
+	"github.com/streamlab/streamlab/internal/workspace"
 	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/keymap"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/styles"
 )
 
@@ -35,7 +36,7 @@ var Now = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 
 // Env is a test's course: a session and the folders behind it.
 type Env struct {
-	Session  *session.Session
+	Session  *course.Session
 	Root     string // workspace root, holding exercises/ (and a go.mod)
 	StateDir string
 }
@@ -54,53 +55,29 @@ type Options struct {
 // points at a temporary folder for the test's duration.
 func NewEnv(t testing.TB, opts Options) *Env {
 	t.Helper()
-	cat, err := catalogue.Load(streamlab.Content)
-	if err != nil {
-		t.Fatal(err)
-	}
 	state := t.TempDir()
 	t.Setenv("STREAMLAB_STATE_DIR", state)
-	st, err := progress.Open(progress.DefaultPath())
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := t.TempDir()
-	if mod := repoRoot(t); mod != "" {
-		for _, f := range []string{"go.mod", "go.sum"} {
-			if b, err := os.ReadFile(filepath.Join(mod, f)); err == nil {
-				_ = os.WriteFile(filepath.Join(root, f), b, 0o644)
-			}
-		}
-	}
+	mod := workspace.ModuleFrom(streamlab.GoMod, streamlab.GoSum)
 	if opts.Provider == "" {
 		opts.Provider = "embedded"
 	}
-	sess := session.New(session.Options{
-		Content: streamlab.Content, Catalogue: cat, Progress: st, Root: root,
-		Provider: opts.Provider, Choose: opts.Choose,
+	sess, err := course.Open(course.Options{
+		Content: streamlab.Content, Module: mod, StateDir: state, KeepRuns: true,
+		Config: config.Config{Cluster: opts.Provider, Workspace: root}, Choose: opts.Choose,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Init(); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = sess.Close(ctx)
 	})
 	return &Env{Session: sess, Root: root, StateDir: state}
-}
-
-// repoRoot is the folder of the repository's go.mod, above the test.
-func repoRoot(t testing.TB) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return ""
-		}
-	}
 }
 
 // Starter writes an exercise's starter into the workspace.
@@ -151,7 +128,7 @@ func (e *Env) copyDir(t testing.TB, ex *catalogue.Exercise, from string) string 
 
 // Common returns a Common of the given size with dark styles and the
 // fixed clock, for views that do not change between runs.
-func Common(sess *session.Session, w, h int) common.Common {
+func Common(sess *course.Session, w, h int) common.Common {
 	cwd, _ := os.Getwd()
 	return common.Common{
 		Cwd: cwd,

@@ -1,10 +1,8 @@
-package session_test
+package course_test
 
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +10,9 @@ import (
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
-	"github.com/streamlab/streamlab/tui/tuitest"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -40,16 +38,13 @@ func topics(t *testing.T, cl containers.Cluster) map[string]bool {
 }
 
 func TestCheckKeepsTheRunForInspection(t *testing.T) {
-	env := tuitest.NewEnv(t, tuitest.Options{})
+	env := newEnv(t, "embedded", nil)
 	sess := env.Session
 	ex := sess.Catalogue().Exercise(keyed)
 	dir := env.Solution(t, keyed)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	if r, _ := sess.Check(ctx, ex, dir, nil); r.Status != result.Error {
-		t.Fatalf("a check before the cluster started should be an error, got %s", r.Status)
-	}
 	var events []grader.Event
 	cl, choice, err := sess.StartCluster(ctx, containers.Kafka, func(containers.Event) {})
 	if err != nil {
@@ -58,7 +53,7 @@ func TestCheckKeepsTheRunForInspection(t *testing.T) {
 	if choice.Provider.Name() != "embedded" {
 		t.Fatalf("provider %s", choice.Provider.Name())
 	}
-	res, err := sess.Check(ctx, ex, dir, func(e grader.Event) { events = append(events, e) })
+	res, err := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir, Events: func(e grader.Event) { events = append(events, e) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +97,7 @@ func TestCheckKeepsTheRunForInspection(t *testing.T) {
 	}
 
 	// The next check removes the previous run's topic.
-	if res, _ := sess.Check(ctx, ex, dir, nil); res.Status != result.Pass {
+	if res, _ := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir}); res.Status != result.Pass {
 		t.Fatalf("second check: %+v", res)
 	}
 	if topics(t, cl)[topic] {
@@ -131,47 +126,6 @@ func TestCheckKeepsTheRunForInspection(t *testing.T) {
 	}
 }
 
-func TestHintsResetAndSolution(t *testing.T) {
-	env := tuitest.NewEnv(t, tuitest.Options{})
-	sess := env.Session
-	ex := sess.Catalogue().Exercise(keyed)
-	for i := 1; i <= len(ex.Hints)+1; i++ {
-		n, err := sess.Hint(keyed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := min(i, len(ex.Hints)); n != want {
-			t.Fatalf("hint %d: used %d", i, n)
-		}
-	}
-	if _, err := sess.Solution(keyed); err == nil {
-		t.Fatal("the solution opened before a pass")
-	}
-	if err := sess.Progress().Record(keyed, "pass"); err != nil {
-		t.Fatal(err)
-	}
-	files, err := sess.Solution(keyed)
-	if err != nil || len(files) != 1 || !strings.Contains(files[0].Text, "Key") {
-		t.Fatalf("solution: %v %+v", err, files)
-	}
-
-	dir := env.Solution(t, keyed)
-	backup, err := sess.Reset(keyed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if backup == "" {
-		t.Fatal("reset over a changed file made no backup")
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, "main.go"))
-	if !strings.Contains(string(b), "TODO") {
-		t.Error("reset did not write the starter")
-	}
-	if !strings.HasPrefix(backup, env.StateDir) {
-		t.Errorf("backup %s is not beside the progress in %s", backup, env.StateDir)
-	}
-}
-
 // keptUp stands for a cluster streamlab did not start (external, or kept
 // up by "streamlab cluster up"): stopping it leaves it running, so the
 // session must remove its runs' topics itself.
@@ -194,16 +148,16 @@ func TestCloseRemovesKeptTopicsFromAClusterItDidNotStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer real.Stop(ctx)
-	env := tuitest.NewEnv(t, tuitest.Options{Provider: "external", Choose: func(string, containers.Kind, auto.Options) (auto.Choice, error) {
+	env := newEnv(t, "external", func(string, containers.Kind, auto.Options) (auto.Choice, error) {
 		return auto.Choice{Provider: keptUpProvider{real}, Why: "test"}, nil
-	}})
+	})
 	sess := env.Session
 	ex := sess.Catalogue().Exercise(keyed)
 	dir := env.Starter(t, keyed)
 	if _, _, err := sess.StartCluster(ctx, containers.Kafka, nil); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := sess.Check(ctx, ex, dir, nil); res.Status != result.Fail {
+	if res, _ := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir}); res.Status != result.Fail {
 		t.Fatalf("the starter should fail: %+v", res)
 	}
 	topic := sess.LastRun(keyed).Values["TOPIC"]
@@ -231,7 +185,7 @@ func TestInspectPulsarRun(t *testing.T) {
 		t.Skipf("local Pulsar not available (needs Java 17+ and scripts/fetch-pulsar): %v", err)
 	}
 	const id = "pulsar/produce-consume"
-	env := tuitest.NewEnv(t, tuitest.Options{Provider: "local"})
+	env := newEnv(t, "local", nil)
 	sess := env.Session
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -246,7 +200,7 @@ func TestInspectPulsarRun(t *testing.T) {
 	ex := sess.Catalogue().Exercise(id)
 
 	// The starter publishes and never subscribes.
-	if res, _ := sess.Check(ctx, ex, env.Starter(t, id), nil); res.Status != result.Fail {
+	if res, _ := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: env.Starter(t, id)}); res.Status != result.Fail {
 		t.Fatalf("the starter should fail: %+v", res)
 	}
 	snap, run, err := sess.Inspect(ctx, id)
@@ -261,7 +215,7 @@ func TestInspectPulsarRun(t *testing.T) {
 		t.Fatalf("the starter's subscription should be missing: %+v", snap.Subscriptions)
 	}
 
-	if res, _ := sess.Check(ctx, ex, env.Solution(t, id), nil); res.Status != result.Pass {
+	if res, _ := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: env.Solution(t, id)}); res.Status != result.Pass {
 		t.Fatalf("the solution should pass: %+v", res)
 	}
 	snap, run, err = sess.Inspect(ctx, id)

@@ -1,0 +1,151 @@
+package course
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/result"
+)
+
+// CheckRequest is one check of one exercise.
+type CheckRequest struct {
+	Exercise *catalogue.Exercise
+	// Dir is the program's folder; "" is the exercise's folder in the
+	// workspace.
+	Dir string
+	// Run replaces the spec's build and run commands (any language).
+	Run string
+	// Seed repeats a run's input exactly; 0 picks a new one.
+	Seed uint64
+	// Leave keeps the run's topics and groups on the cluster for good.
+	Leave bool
+	// Events receives the grader's events as they happen.
+	Events func(grader.Event)
+	// Cluster is told which provider serves the check, and receives its
+	// start-up events when the check has to start it.
+	Cluster func(auto.Choice)
+	Start   func(containers.Event)
+}
+
+// Check grades a program against a cluster of the exercise's kind,
+// starting one if the session has none yet. A problem with the request
+// itself (no such folder, a Go program that cannot be built there) is a
+// *UsageError and nothing runs; anything else is a result: a pass or fail
+// is recorded in the progress, and a pass reveals the reference solution
+// in the workspace. An error (the cluster's or streamlab's) records
+// nothing: it is not the learner's doing.
+func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, error) {
+	ex := req.Exercise
+	dir, err := s.programDir(req)
+	if err != nil {
+		return result.Result{}, err
+	}
+	start := req.Start
+	if start == nil {
+		start = func(containers.Event) {}
+	}
+	cl, choice, err := s.StartCluster(ctx, containers.Kind(ex.Cluster), start)
+	if choice.Provider != nil && req.Cluster != nil {
+		req.Cluster(choice)
+	}
+	if err != nil {
+		return notChecked(ex, "starting the cluster: "+err.Error(), "the cluster did not start"), nil
+	}
+	if s.opts.KeepRuns {
+		if err := s.RemoveRun(ctx, ex.ID); err != nil {
+			s.log.Warn("removing the previous run", "exercise", ex.ID, "err", err)
+		}
+	}
+	s.log.Info("check", "exercise", ex.ID, "dir", dir)
+	res := grader.Run(ctx, grader.Request{
+		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Provider: choice.Provider.Name(),
+		Seed: req.Seed, Keep: req.Leave || s.opts.KeepRuns, Prefix: s.opts.Config.Learner,
+		Events: func(e grader.Event) {
+			if e.Vars != nil && s.opts.KeepRuns && !req.Leave {
+				s.keep(&Run{Exercise: ex, Cluster: cl, Values: e.Vars, Started: time.Now()})
+			}
+			if req.Events != nil {
+				req.Events(e)
+			}
+		},
+	})
+	s.log.Info("checked", "exercise", ex.ID, "status", res.Status, "score", res.Score, "message", res.Message)
+	if res.Status == result.Error {
+		return res, nil
+	}
+	if err := s.progress.Record(ex.ID, string(res.Status)); err != nil {
+		s.warn(err.Error())
+		s.log.Warn("recording progress", "err", err)
+	}
+	if res.Status == result.Pass && s.ws.Exists() {
+		if _, err := s.ws.Reveal(ex); err != nil {
+			s.log.Warn("writing the solution", "exercise", ex.ID, "err", err)
+		}
+	}
+	return res, nil
+}
+
+// programDir is the folder a check runs in, after making sure a program
+// can be graded there.
+func (s *Session) programDir(req CheckRequest) (string, error) {
+	ex := req.Exercise
+	dir := req.Dir
+	if dir == "" {
+		if !s.ws.Exists() {
+			return "", &UsageError{fmt.Sprintf("there is no workspace at %s yet: run `streamlab init` to create it (or `streamlab init DIR` with --workspace DIR), or give --dir", s.ws.Root)}
+		}
+		dir = s.ws.ExerciseDir(ex)
+		if _, err := os.Stat(dir); err != nil {
+			return "", &UsageError{fmt.Sprintf("%s is missing from your workspace: `streamlab reset %s` writes its starter again", dir, ex.ID)}
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", &UsageError{fmt.Sprintf("--dir %s: %v", dir, err)}
+	}
+	fi, err := os.Stat(abs)
+	if err != nil || !fi.IsDir() {
+		return "", &UsageError{fmt.Sprintf("--dir %s is not a folder: give the folder that holds your program", dir)}
+	}
+	if req.Run == "" && ex.Build == catalogue.DefaultBuild && moduleRoot(abs) == "" {
+		// A Go program outside any module fails with "go.mod file not
+		// found", which says nothing of what to do and is not the
+		// learner's mistake.
+		ws := s.ws.Root
+		if !s.ws.Exists() {
+			return "", &UsageError{fmt.Sprintf("%s is not inside a Go module, so its program cannot be built: run `streamlab init` once, then copy go.mod and go.sum from the workspace it creates (%s) into %s", abs, ws, abs)}
+		}
+		return "", &UsageError{fmt.Sprintf("%s is not inside a Go module, so its program cannot be built: add streamlab's module files with\n  cp %s %s %s/", abs, filepath.Join(ws, "go.mod"), filepath.Join(ws, "go.sum"), abs)}
+	}
+	return abs, nil
+}
+
+// moduleRoot is the folder at or above dir with a go.mod, or "".
+func moduleRoot(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// notChecked is an error verdict before any check ran. Every check is
+// still listed, so the maximum score reads the same as on any other run.
+func notChecked(ex *catalogue.Exercise, msg, why string) result.Result {
+	r := result.Result{Exercise: ex.ID, Status: result.Error, Message: msg}
+	for _, c := range ex.Checks {
+		r.Tests = append(r.Tests, result.Test{Name: c.Name, Status: result.Error, Message: "Not checked: " + why + ".", MaxScore: c.Points})
+	}
+	r.Finish()
+	return r
+}

@@ -1,0 +1,174 @@
+package course
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/containers/up"
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/grader"
+	"github.com/streamlab/streamlab/internal/progress"
+	"github.com/streamlab/streamlab/internal/workspace"
+)
+
+// Init creates the learner's workspace, or adds what is missing to it
+// (new exercises after an update); it never touches a file that exists.
+// A workspace inside the course source is refused: the source is not the
+// learner's to edit.
+func (s *Session) Init() (workspace.InitReport, error) {
+	if clone, in := workspace.InSource(s.ws.Root); in {
+		return workspace.InitReport{}, &UsageError{fmt.Sprintf("%s is inside the course source (%s), which streamlab never changes: choose a folder outside it, e.g. `streamlab init %s`", s.ws.Root, clone, workspace.DefaultRoot())}
+	}
+	return s.ws.Init(s.cat)
+}
+
+// Legacy finds a clone of the course, at or above the current folder,
+// whose exercises/ the learner edited before workspaces existed.
+func (s *Session) Legacy() *workspace.Legacy {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	return workspace.FindLegacy(wd)
+}
+
+// Import copies a legacy clone's edits into the workspace (created first
+// if need be); the clone is not changed.
+func (s *Session) Import(l *workspace.Legacy) ([]string, error) {
+	if !s.ws.Exists() {
+		if _, err := s.Init(); err != nil {
+			return nil, err
+		}
+	}
+	return s.ws.Import(l, s.cat)
+}
+
+// Hint marks one more hint of an exercise as used and returns how many
+// are used now (at most the number of hints).
+func (s *Session) Hint(id string) (int, error) {
+	ex := s.cat.Exercise(id)
+	if ex == nil {
+		return 0, fmt.Errorf("no exercise %s", id)
+	}
+	if len(ex.Hints) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.progress.Update(id, func(e *progress.Exercise) {
+		e.HintsUsed = min(e.HintsUsed+1, len(ex.Hints))
+		n = e.HintsUsed
+	})
+	return n, err
+}
+
+// ResetReport says what a reset did.
+type ResetReport struct {
+	Dir     string // the exercise's folder
+	Backup  string // where the replaced files are kept; "" if none were
+	Removed int    // topics, groups and namespaces of earlier runs removed
+}
+
+// Reset restores an exercise's pristine starter in the workspace, keeping
+// whatever it replaces, and removes what earlier runs of it left on a
+// cluster that outlives a run (kept up, or external). No cluster is
+// started just for this.
+func (s *Session) Reset(ctx context.Context, id string) (ResetReport, error) {
+	ex := s.cat.Exercise(id)
+	if ex == nil {
+		return ResetReport{}, fmt.Errorf("no exercise %s", id)
+	}
+	if !s.ws.Exists() {
+		return ResetReport{}, &UsageError{fmt.Sprintf("there is no workspace at %s yet: run `streamlab init` to create it", s.ws.Root)}
+	}
+	rep := ResetReport{Dir: s.ws.ExerciseDir(ex)}
+	var err error
+	if rep.Backup, err = s.ws.Reset(ex); err != nil {
+		return rep, err
+	}
+	if err := s.RemoveRun(ctx, id); err != nil {
+		s.log.Warn("removing the kept run", "exercise", id, "err", err)
+	}
+	rep.Removed, err = s.removeLeftovers(ctx, ex)
+	return rep, err
+}
+
+func (s *Session) removeLeftovers(ctx context.Context, ex *catalogue.Exercise) (int, error) {
+	kind := containers.Kind(ex.Cluster)
+	if s.opts.Config.Cluster != "external" {
+		st, _, _ := up.Read(s.paths.UpState)
+		if st == nil || st.Clusters[kind].KafkaBootstrap == nil && st.Clusters[kind].PulsarServiceURL == "" {
+			return 0, nil
+		}
+	}
+	choice, err := s.Choice(kind)
+	if err != nil {
+		return 0, nil
+	}
+	cl, err := choice.Provider.Start(ctx, kind, func(containers.Event) {})
+	if err != nil {
+		return 0, fmt.Errorf("could not reach the cluster to remove old topics: %w", err)
+	}
+	defer cl.Stop(context.WithoutCancel(ctx))
+	n, err := grader.RemoveLeftovers(ctx, cl, ex, s.opts.Config.Learner)
+	if err != nil {
+		return n, fmt.Errorf("removing old topics: %w", err)
+	}
+	return n, nil
+}
+
+// SolutionFile is one file of a reference solution.
+type SolutionFile struct {
+	Name string
+	Text string
+}
+
+// ErrSolutionLocked is returned for a solution not yet earned.
+var ErrSolutionLocked = errors.New("the solution opens once your program has passed, or once you give up on the exercise")
+
+// Solution returns the reference solution's files, once the exercise has
+// passed or the learner gave up on it.
+func (s *Session) Solution(id string) ([]SolutionFile, error) {
+	ex := s.cat.Exercise(id)
+	if ex == nil {
+		return nil, fmt.Errorf("no exercise %s", id)
+	}
+	if p := s.progress.Get(id); !p.Done && !p.GaveUp {
+		return nil, ErrSolutionLocked
+	}
+	var out []SolutionFile
+	for _, f := range ex.Files {
+		b, err := fs.ReadFile(s.opts.Content, path.Join(ex.SolutionDir, f))
+		if err != nil {
+			return nil, fmt.Errorf("the solution's %s is not in this binary: %w", f, err)
+		}
+		out = append(out, SolutionFile{Name: filepath.ToSlash(f), Text: string(b)})
+	}
+	return out, nil
+}
+
+// GiveUp records that the learner chose to see the solution without a
+// pass, writes it into the workspace (when there is one) and returns it.
+func (s *Session) GiveUp(id string) ([]SolutionFile, string, error) {
+	ex := s.cat.Exercise(id)
+	if ex == nil {
+		return nil, "", fmt.Errorf("no exercise %s", id)
+	}
+	if err := s.progress.Update(id, func(e *progress.Exercise) { e.GaveUp = true }); err != nil {
+		return nil, "", err
+	}
+	var dir string
+	if s.ws.Exists() {
+		var err error
+		if dir, err = s.ws.Reveal(ex); err != nil {
+			return nil, "", err
+		}
+	}
+	files, err := s.Solution(id)
+	return files, dir, err
+}
