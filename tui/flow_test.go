@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -143,5 +146,59 @@ func TestFlowStarterFailsWithTheReason(t *testing.T) {
 	s.quit(env)
 	if p := env.Session.Progress().Get("kafka/keyed-producer"); p.Done || p.LastStatus != "fail" {
 		t.Errorf("progress after a failing check: %+v", p)
+	}
+}
+
+// A first start: the workspace is offered and created, an edit is reset to
+// the pristine starter with a backup, the starter fails, the solution is
+// seen only after giving up, and the course source is never touched.
+func TestFlowFirstStartWorkspaceResetAndGiveUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and grades a program")
+	}
+	env := tuitest.NewEnv(t, tuitest.Options{NoWorkspace: true})
+	m := tui.New(context.Background(), tui.Options{Session: env.Session})
+	s := newTerm(t, m, 80, 24)
+
+	s.waitFor(5*time.Second, "Welcome to streamlab", "Create it now? y")
+	s.press("y")
+	s.waitFor(10*time.Second, "Your course", "Your workspace is")
+	ws := env.Session.Workspace()
+	if !ws.Exists() {
+		t.Fatal("y did not create the workspace")
+	}
+	const id = "kafka/create-topic"
+	ex := env.Session.Catalogue().Exercise(id)
+	file := filepath.Join(ws.ExerciseDir(ex), "main.go")
+	if err := os.WriteFile(file, []byte("package main // my attempt\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.press("enter") // the first exercise of the first lab
+	s.waitFor(5*time.Second, id, "c checks your program")
+	s.press("r")
+	s.waitFor(5*time.Second, "Reset main.go to the starter?")
+	s.press("y")
+	s.waitFor(10*time.Second, "your files are in")
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "TODO") {
+		t.Fatal("reset did not restore the starter")
+	}
+	s.press("c")
+	s.waitFor(4*time.Minute, "✗ not yet")
+	s.press("s")
+	s.waitFor(5*time.Second, "Give up and see the solution? y/n")
+	s.press("y")
+	s.waitFor(10*time.Second, "Reference solution")
+	if _, err := os.Stat(filepath.Join(ws.SolutionDir(ex), "main.go")); err != nil {
+		t.Errorf("the solution is not in the workspace after giving up: %v", err)
+	}
+	s.quit(env)
+
+	// Nothing the learner did reached the course source.
+	out, err := exec.Command("git", "status", "--porcelain", "--", "../exercises", "../solutions", "../labs").CombinedOutput()
+	if err != nil {
+		t.Skipf("git status: %v %s", err, out)
+	}
+	if len(out) > 0 {
+		t.Errorf("the course source changed:\n%s", out)
 	}
 }

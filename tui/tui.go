@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/streamlab/streamlab/tui/home"
 	"github.com/streamlab/streamlab/tui/keymap"
 	"github.com/streamlab/streamlab/tui/lesson"
+	"github.com/streamlab/streamlab/tui/setup"
 	"github.com/streamlab/streamlab/tui/styles"
 	"github.com/streamlab/streamlab/tui/watch"
 )
@@ -53,6 +55,7 @@ const (
 	exerciseScreen
 	clusterScreen
 	helpScreen
+	setupScreen
 )
 
 // Model is the root model.
@@ -67,6 +70,7 @@ type Model struct {
 	shown     string // exercise on the exercise screen
 	cluster   *cluster.Model
 	help      *helpscreen.Model
+	setup     *setup.Model
 	footer    help.Model
 
 	active  screenID
@@ -118,6 +122,10 @@ func New(ctx context.Context, opts Options) *Model {
 	m.lesson = lesson.New(c)
 	m.cluster = cluster.New(c)
 	m.help = helpscreen.New(c)
+	m.setup = setup.New(c)
+	if !c.Session.Workspace().Exists() {
+		m.active = setupScreen // a first start: the workspace comes first
+	}
 	m.footer = help.New()
 	m.footer.Styles = c.Styles.HelpStyle
 	m.resize(c.Width, c.Height)
@@ -128,6 +136,9 @@ func New(ctx context.Context, opts Options) *Model {
 // a warning about the progress file, if there is one.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if m.active == setupScreen {
+		cmds = append(cmds, m.setup.Init())
+	}
 	if ws := m.c.Session.Warnings(); len(ws) > 0 {
 		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: strings.Join(ws, "; "), Error: true}))
 	}
@@ -139,7 +150,7 @@ func (m *Model) Exercise(id string) *exercise.Model { return m.exercises[id] }
 
 // Active names the screen shown: home, lesson, exercise, cluster or help.
 func (m *Model) Active() string {
-	return [...]string{"home", "lesson", "exercise", "cluster", "help"}[m.active]
+	return [...]string{"home", "lesson", "exercise", "cluster", "help", "setup"}[m.active]
 }
 
 func (m *Model) screen(id screenID) common.Screen {
@@ -154,12 +165,14 @@ func (m *Model) screen(id screenID) common.Screen {
 		return m.cluster
 	case helpScreen:
 		return m.help
+	case setupScreen:
+		return m.setup
 	}
 	return m.home
 }
 
 func (m *Model) screens() []common.Screen {
-	out := []common.Screen{m.home, m.lesson, m.cluster, m.help}
+	out := []common.Screen{m.home, m.lesson, m.cluster, m.help, m.setup}
 	for _, ex := range m.exercises {
 		out = append(out, ex)
 	}
@@ -200,6 +213,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case common.StatusMsg:
 		return m, m.setStatus(msg.Text, msg.Error)
+	case setup.ReadyMsg:
+		m.setup.Update(msg)
+		if msg.Err != nil {
+			return m, nil
+		}
+		m.active, m.history = homeScreen, nil
+		text := "Your workspace is " + msg.Root
+		if n := len(msg.Imported); n > 0 {
+			text += fmt.Sprintf("; %d edited files were copied into it from your clone", n)
+		}
+		return m, m.setStatus(text, false)
 
 	case common.OpenLabMsg:
 		m.push(lessonScreen)

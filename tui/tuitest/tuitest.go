@@ -47,6 +47,8 @@ type Options struct {
 	Provider string
 	// Choose replaces the provider choice (for fake providers).
 	Choose func(name string, k containers.Kind, opts auto.Options) (auto.Choice, error)
+	// NoWorkspace leaves the workspace uncreated, as on a first start.
+	NoWorkspace bool
 }
 
 // NewEnv makes a session over the embedded course. The workspace is a
@@ -69,8 +71,10 @@ func NewEnv(t testing.TB, opts Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sess.Init(); err != nil {
-		t.Fatal(err)
+	if !opts.NoWorkspace {
+		if _, err := sess.Init(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
