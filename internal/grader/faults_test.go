@@ -58,6 +58,39 @@ func testBrokerKilledMidCheck(t *testing.T, p containers.Provider, id string) {
 	}
 }
 
+// A broker that dies while the program still waits on it ends the run
+// there, as the cluster's error: the program is not left to its limit.
+func testBrokerKilledUnderTheProgram(t *testing.T, p containers.Provider, id string) {
+	ctx := context.Background()
+	ex := loadCourse(t).Exercise(id)
+	cl, err := p.Start(ctx, containers.Kind(ex.Cluster), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop(ctx)
+	k := cl.(killable)
+	r := grader.Run(ctx, grader.Request{
+		Exercise: ex, Dir: t.TempDir(), Cluster: cl, Provider: p.Name(),
+		Run: "sleep 600",
+		Events: func(e grader.Event) {
+			if e.Stage == grader.StageRunning {
+				_ = k.Kill()
+			}
+		},
+	})
+	if r.Status != result.Error || !strings.Contains(r.Message, "stopped answering while your program ran") {
+		t.Fatalf("status %s, message %q; want the cluster's error raised while the program ran", r.Status, r.Message)
+	}
+}
+
+func TestBrokerKilledUnderTheProgramEmbedded(t *testing.T) {
+	testBrokerKilledUnderTheProgram(t, embedded.New(), "kafka/keyed-producer")
+}
+
+func TestBrokerKilledUnderTheProgramLocal(t *testing.T) {
+	testBrokerKilledUnderTheProgram(t, localProvider(t, containers.Kafka), "kafka/keyed-producer")
+}
+
 func TestBrokerKilledMidCheckEmbedded(t *testing.T) {
 	testBrokerKilledMidCheck(t, embedded.New(), "kafka/keyed-producer")
 }

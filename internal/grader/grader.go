@@ -269,9 +269,21 @@ func (g *run) runAndCheck(ctx context.Context) {
 			go func() { defer wg.Done(); w.poll(watchCtx, c, g.env) }()
 		}
 	}
-	res, err := runner.Run(ctx, runner.Command{Shell: cmd, Dir: g.req.Dir, Env: g.programEnv(), Timeout: ex.Timeout, Line: g.line})
+	// A cluster that dies under the program ends the run at once as the
+	// cluster's error, instead of leaving the program to its time limit.
+	progCtx, stopProg := context.WithCancelCause(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); g.watchHealth(watchCtx, stopProg) }()
+	res, err := runner.Run(progCtx, runner.Command{Shell: cmd, Dir: g.req.Dir, Env: g.programEnv(), Timeout: ex.Timeout, Line: g.line})
 	stopWatch()
 	wg.Wait()
+	if down := context.Cause(progCtx); ctx.Err() == nil && down != nil && down != context.Canceled {
+		stopProg(nil)
+		g.res.Output = res.Output
+		g.infra("%v", down)
+		return
+	}
+	stopProg(nil)
 	g.res.Timings.Program = res.Duration
 	g.res.Output = res.Output
 	if err != nil {
@@ -319,6 +331,37 @@ func (g *run) runAndCheck(ctx context.Context) {
 				g.infra("the cluster stopped answering during the check: %v", err)
 			}
 			break
+		}
+	}
+}
+
+// healthEvery is how often the cluster is asked whether it still answers
+// while the program runs.
+const healthEvery = 2 * time.Second
+
+// watchHealth asks the cluster whether it answers until ctx ends; two
+// failures in a row stop the program with the cluster's error as cause.
+func (g *run) watchHealth(ctx context.Context, stop context.CancelCauseFunc) {
+	tick := time.NewTicker(healthEvery)
+	defer tick.Stop()
+	failed := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		err := g.be.Healthy(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			failed = 0
+			continue
+		}
+		if failed++; failed == 2 {
+			stop(fmt.Errorf("the cluster stopped answering while your program ran: %w", err))
+			return
 		}
 	}
 }
