@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -99,6 +100,36 @@ func (e *Env) records(ctx context.Context, topicVar string) ([]Record, *Outcome)
 
 // ---- kafka.topic
 
+// topicSettle is how long a topic the program created may take to appear
+// in the metadata a broker serves: with KRaft, CreateTopics is answered
+// once the controller committed it, and brokers learn of it a moment later
+// (longer on a broker that has just started on a cold JVM).
+const topicSettle = 3 * time.Second
+
+// describeSettled describes a topic, asking again for topicSettle while the
+// broker says it does not exist.
+func describeSettled(ctx context.Context, adm *kadm.Client, topic string) (kadm.TopicDetail, bool, error) {
+	deadline := time.Now().Add(topicSettle)
+	for {
+		details, err := adm.ListTopics(ctx, topic)
+		if err != nil {
+			return kadm.TopicDetail{}, false, err
+		}
+		d, ok := details[topic]
+		if ok && !errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+			return d, true, d.Err
+		}
+		if time.Now().After(deadline) {
+			return d, false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return d, false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 type topicParams struct {
 	Topic             string            `yaml:"topic"`
 	Partitions        int               `yaml:"partitions"`
@@ -112,12 +143,11 @@ func (p topicParams) Needs() string  { return "kafka" }
 func (p topicParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	topic := env.Var(p.Topic)
 	adm := env.admin()
-	details, err := adm.ListTopics(ctx, topic)
+	d, found, err := describeSettled(ctx, adm, topic)
 	if err != nil {
 		return errored(fmt.Errorf("describing topic %s: %w", topic, err))
 	}
-	d, ok := details[topic]
-	if !ok || errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+	if !found {
 		return failed("Topic %s does not exist. Create it with the name in $%s.", topic, p.Topic)
 	}
 	if d.Err != nil {

@@ -99,3 +99,25 @@ func TestCompareToInputNamesEachKindOfMistake(t *testing.T) {
 		}
 	}
 }
+
+// A topic the program created may reach the broker's metadata a moment
+// after CreateTopics answered (KRaft publishes it asynchronously, slowest
+// on a broker that just started): a check right after a fast program must
+// wait for it rather than call it missing.
+func TestTopicCreatedJustBeforeTheCheckIsSeen(t *testing.T) {
+	env, adm := kafkaEnv(t)
+	ctx := context.Background()
+	created := make(chan error, 1)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		_, err := adm.CreateTopic(ctx, 3, 1, nil, "orders")
+		created <- err
+	}()
+	o := topicParams{Topic: "TOPIC", Partitions: 3}.Evaluate(ctx, env)
+	if err := <-created; err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != Pass {
+		t.Fatalf("a topic that appeared within the settle window: %+v", o)
+	}
+}
