@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -80,7 +81,23 @@ func (b *kafkaBackend) Connect(ctx context.Context) error {
 		return fmt.Errorf("connecting to Kafka at %s: %w", strings.Join(b.ep.KafkaBootstrap, ","), err)
 	}
 	b.cl, b.adm = cl, kadm.NewClient(cl)
-	return b.Healthy(ctx)
+	err = b.Healthy(ctx)
+	if a := b.ep.Auth; err != nil && a != nil && a.SASLMechanism != "" && refusedCredentials(err) {
+		// A broker that rejects SASL closes the connection, which reads
+		// as "does not answer: EOF" and sends people looking for a network
+		// fault. Name the user and mechanism; never the secret.
+		return fmt.Errorf("Kafka at %s refused the credentials: SASL %s authentication failed for user %q (check sasl_username and the password or password file in your config)",
+			strings.Join(b.ep.KafkaBootstrap, ","), strings.ToUpper(a.SASLMechanism), a.SASLUsername)
+	}
+	return err
+}
+
+// refusedCredentials reports whether err is how a broker turns away a
+// SASL login: an explicit authentication error, or a connection closed
+// during the handshake.
+func refusedCredentials(err error) bool {
+	return errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.IllegalSaslState) ||
+		errors.Is(err, kerr.UnsupportedSaslMechanism) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (b *kafkaBackend) Healthy(ctx context.Context) error {
