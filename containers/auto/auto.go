@@ -5,6 +5,7 @@
 package auto
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -77,17 +78,37 @@ func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
 			img, _ := d.Image(k)
 			return Choice{d, fmt.Sprintf("auto: %s in Docker (%s), since a Docker engine answers", k, img)}, nil
 		}
-		p := local.New(opts.Local)
-		err := p.Check(k)
-		if err == nil {
-			return Choice{p, fmt.Sprintf("auto: real %s as a local JVM process (no Docker engine; Java and jars found)", k)}, nil
-		}
-		if k == containers.Kafka {
-			return Choice{embedded.New(), "auto: in-process Kafka, since neither Docker (" + firstLine(derr) + ") nor local Kafka (" + firstLine(err) + ") can run here"}, nil
-		}
-		return Choice{}, fmt.Errorf("no provider can run %s here:\n  docker: %s\n  local: %w", k, firstLine(derr), err)
+		return withoutDocker(k, opts, "no Docker engine", derr)
 	}
 	return Choice{}, fmt.Errorf("unknown cluster provider %q (use one of %s)", name, strings.Join(Names, ", "))
+}
+
+// withoutDocker is auto's choice once Docker is out: local, else embedded.
+func withoutDocker(k containers.Kind, opts Options, why string, derr error) (Choice, error) {
+	p := local.New(opts.Local)
+	err := p.Check(k)
+	if err == nil {
+		return Choice{p, fmt.Sprintf("auto: real %s as a local JVM process (%s; Java and jars found)", k, why)}, nil
+	}
+	if k == containers.Kafka {
+		return Choice{embedded.New(), "auto: in-process Kafka, since neither Docker (" + firstLine(derr) + ") nor local Kafka (" + firstLine(err) + ") can run here"}, nil
+	}
+	return Choice{}, fmt.Errorf("no provider can run %s here:\n  docker: %s\n  local: %w", k, firstLine(derr), err)
+}
+
+// Fallback is auto's next choice when the one it made could not start for
+// a reason the next provider does not share: Docker answered, but its
+// image cannot be pulled (offline, or a registry that refuses). A provider
+// named on purpose (--cluster docker) keeps its error.
+func Fallback(name string, k containers.Kind, opts Options, err error) (Choice, bool) {
+	if name != "" && name != "auto" {
+		return Choice{}, false
+	}
+	if !errors.Is(err, docker.ErrImageUnavailable) {
+		return Choice{}, false
+	}
+	c, cerr := withoutDocker(k, opts, "the Docker image could not be pulled", err)
+	return c, cerr == nil
 }
 
 func firstLine(err error) string {

@@ -64,6 +64,11 @@ func (s *Session) StartCluster(ctx context.Context, k containers.Kind, progress 
 	}
 	s.log.Info("starting cluster", "kind", k, "provider", choice.Provider.Name(), "why", choice.Why)
 	cl, err := choice.Provider.Start(ctx, k, progress)
+	if next, ok := auto.Fallback(s.opts.Config.Cluster, k, s.AutoOptions(), err); err != nil && ok && ctx.Err() == nil {
+		s.log.Warn("falling back", "kind", k, "from", choice.Provider.Name(), "err", err, "to", next.Provider.Name())
+		choice = next
+		cl, err = choice.Provider.Start(ctx, k, progress)
+	}
 	if err != nil {
 		s.log.Warn("cluster failed to start", "kind", k, "err", err)
 		return nil, choice, err

@@ -2,12 +2,16 @@ package course_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/containers/docker"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
 	"github.com/streamlab/streamlab/internal/course"
@@ -234,5 +238,34 @@ func TestInspectPulsarRun(t *testing.T) {
 	// backlog is what says every message was acknowledged.)
 	if s.Topic != topic || s.Name != sub || !s.Exists || !s.Expected || s.Type != "Exclusive" || s.Consumers != 0 || s.Backlog != 0 || s.MsgOut == 0 {
 		t.Errorf("solution's subscription: %+v", s)
+	}
+}
+
+// unpullable stands for Docker answering while its image cannot be pulled.
+type unpullable struct{}
+
+func (unpullable) Name() string { return "docker" }
+func (unpullable) Start(context.Context, containers.Kind, func(containers.Event)) (containers.Cluster, error) {
+	return nil, fmt.Errorf("pulling confluentinc/confluent-local:7.5.0: %w", docker.ErrImageUnavailable)
+}
+
+func TestAutoFallsBackWhenTheDockerImageCannotBePulled(t *testing.T) {
+	choose := func(string, containers.Kind, auto.Options) (auto.Choice, error) {
+		return auto.Choice{Provider: unpullable{}, Why: "auto: Kafka in Docker"}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sess := newEnv(t, "auto", choose).Session
+	_, choice, err := sess.StartCluster(ctx, containers.Kafka, nil)
+	if err != nil {
+		t.Fatalf("auto did not fall back: %v", err)
+	}
+	if choice.Provider.Name() == "docker" || !strings.Contains(choice.Why, "could not be pulled") {
+		t.Fatalf("fell back to %s (%s)", choice.Provider.Name(), choice.Why)
+	}
+	// Asked for by name, Docker keeps its error.
+	sess = newEnv(t, "docker", choose).Session
+	if _, _, err := sess.StartCluster(ctx, containers.Kafka, nil); !errors.Is(err, docker.ErrImageUnavailable) {
+		t.Fatalf("--cluster docker: %v", err)
 	}
 }
