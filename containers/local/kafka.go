@@ -243,6 +243,9 @@ func (p *Provider) StartKafka(ctx context.Context, progress func(containers.Even
 		if errors.Is(context.Cause(ctx), errTimeout) {
 			err = fmt.Errorf("%w: %w", errTimeout, err)
 		}
+		if AddressInUse(err) {
+			err = portsKeptTaken(err, attempts)
+		}
 		return fail(fmt.Errorf("local provider: start Kafka %s: %w", dist.Version, err))
 	}
 }

@@ -363,6 +363,23 @@ func AddressInUse(err error) bool {
 	return strings.Contains(ee.Log, "Address already in use") || strings.Contains(ee.Log, "BindException")
 }
 
+// portsKeptTaken replaces a start-up log (tens of lines of a JVM's stack)
+// with what happened and what to do, when every attempt lost its port.
+func portsKeptTaken(err error, attempts int) error {
+	var ee *ExitError
+	errors.As(err, &ee)
+	line := ""
+	for _, l := range strings.Split(ee.Log, "\n") {
+		if strings.Contains(l, "Address already in use") || strings.Contains(l, "BindException") {
+			line = strings.TrimSpace(l)
+			break
+		}
+	}
+	return fmt.Errorf("%s lost a loopback port it was given %d times in a row (%s): another program is taking ports as they are handed out. "+
+		"See which one with `ss -ltnp`, or start a cluster once with `streamlab cluster up` and reuse it, or use --cluster embedded (Kafka only) or docker",
+		ee.Name, attempts, line)
+}
+
 // tailBytes is how much of the end of a log LogTail and LogSummary read.
 const tailBytes = 256 << 10
 

@@ -249,3 +249,26 @@ func TestLogSummary(t *testing.T) {
 		t.Errorf("LogTail(1) = %q", got)
 	}
 }
+
+// A start that lost its port on every attempt says so in one message with
+// a remedy, instead of the JVM's log.
+func TestPortsKeptTakenNamesARemedy(t *testing.T) {
+	var log []string
+	for i := range 30 {
+		log = append(log, fmt.Sprintf("\tat org.apache.kafka.network.SocketServer.line%d", i))
+	}
+	log[12] = "java.net.BindException: Address already in use"
+	err := &ExitError{Name: "kafka", Pid: 42, Log: strings.Join(log, "\n")}
+	if !AddressInUse(err) {
+		t.Fatal("not recognised as a taken port")
+	}
+	msg := portsKeptTaken(err, 3).Error()
+	if strings.Count(msg, "\n") > 0 || strings.Contains(msg, "SocketServer") {
+		t.Errorf("the message still carries the log:\n%s", msg)
+	}
+	for _, want := range []string{"3 times", "BindException: Address already in use", "ss -ltnp", "streamlab cluster up", "--cluster embedded"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q does not say %q", msg, want)
+		}
+	}
+}

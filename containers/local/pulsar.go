@@ -365,6 +365,9 @@ func (p *Provider) StartPulsar(ctx context.Context, progress func(containers.Eve
 		if errors.Is(context.Cause(ctx), errTimeout) {
 			err = fmt.Errorf("%w: %w", errTimeout, err)
 		}
+		if AddressInUse(err) {
+			err = portsKeptTaken(err, attempts)
+		}
 		return fail(fmt.Errorf("local provider: start Pulsar %s: %w", dist.Version, err))
 	}
 }
