@@ -119,7 +119,7 @@ var varName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		c.add(file, yamlErrLine(err), "not valid YAML: %s", stripLine(err.Error()))
+		c.add(file, syntaxErrLine(data, err), "not valid YAML: %s", stripLine(err.Error()))
 		return Spec{}, false
 	}
 	if len(doc.Content) == 0 {
@@ -128,7 +128,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 	}
 	var raw rawSpec
 	if err := checks.StrictDecode(doc.Content[0], &raw); err != nil {
-		addErr(c, file, err)
+		addErr(c, file, 0, err)
 		return Spec{}, false
 	}
 	before := len(c.ps)
@@ -170,7 +170,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 			k, node := v.Content[i], v.Content[i+1]
 			var vr Variable
 			if err := checks.StrictDecode(node, &vr); err != nil {
-				addErr(c, file, err)
+				addErr(c, file, 0, err)
 				continue
 			}
 			vr.Name, vr.Line = k.Value, k.Line
@@ -196,7 +196,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 	for _, n := range raw.Seed {
 		var sd Seed
 		if err := checks.StrictDecode(&n, &sd); err != nil {
-			addErr(c, file, err)
+			addErr(c, file, 0, err)
 			continue
 		}
 		sd.Line = n.Line
@@ -209,12 +209,20 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		s.Seeds = append(s.Seeds, sd)
 	}
 
+	names := map[string]int{} // check name -> line of its first use
 	for i := range raw.Checks {
 		n := &raw.Checks[i]
 		cs, err := checks.Parse(n)
 		if err != nil {
-			addErr(c, file, err)
+			addErr(c, file, 0, err)
 			continue
+		}
+		// The grader reports results by check name, so a second check with
+		// the same name would hide the first one's result.
+		if first, dup := names[cs.Name]; dup {
+			c.add(file, keyLine(n, "name"), "two checks are named %q (also at line %d): results are reported by name, so give each check its own", cs.Name, first)
+		} else {
+			names[cs.Name] = keyLine(n, "name")
 		}
 		for _, ref := range cs.Check.Vars() {
 			if _, ok := vars[ref]; !ok {
@@ -248,18 +256,42 @@ func validateVariable(file string, v Variable, c *collector) {
 	}
 }
 
-func addErr(c *collector, file string, err error) {
+// addErr reports a decoding error. offset is the number of lines in the
+// file before the YAML document (1 for a lab's front matter, after "---").
+func addErr(c *collector, file string, offset int, err error) {
 	var le *checks.LineError
-	if errors.As(err, &le) {
-		c.add(file, le.Line, "%s", stripLine(le.Msg))
+	if !errors.As(err, &le) {
+		n := yamlErrLine(err)
+		if n > 0 {
+			n += offset
+		}
+		c.add(file, n, "%s", stripLine(err.Error()))
 		return
 	}
-	c.add(file, yamlErrLine(err), "%s", stripLine(err.Error()))
+	// A yaml.v3 type error lists one "line N: ..." per bad value, each at
+	// the value's own line, while the LineError wrapped around it carries the
+	// line of the whole mapping: report each value where it is.
+	locs := lineRe.FindAllStringSubmatchIndex(le.Msg, -1)
+	if len(locs) == 0 || locs[0][0] != 0 {
+		c.add(file, le.Line+offset, "%s", stripLine(le.Msg))
+		return
+	}
+	for i, loc := range locs {
+		end := len(le.Msg)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		var n int
+		fmt.Sscan(le.Msg[loc[2]:loc[3]], &n)
+		c.add(file, n+offset, "%s", strings.TrimSuffix(le.Msg[loc[1]:end], "; "))
+	}
 }
 
 var lineRe = regexp.MustCompile(`line (\d+): `)
 
-// yamlErrLine finds the line yaml.v3 wrote into an error message.
+// yamlErrLine finds the line yaml.v3 wrote into an error message. It is
+// right for type errors, which carry a node's 1-based line; for syntax
+// errors use syntaxErrLine.
 func yamlErrLine(err error) int {
 	m := lineRe.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -268,6 +300,44 @@ func yamlErrLine(err error) int {
 	var n int
 	fmt.Sscan(m[1], &n)
 	return n
+}
+
+// maxScanLines bounds syntaxErrLine's quadratic search; course YAML is a
+// few dozen lines.
+const maxScanLines = 2000
+
+// syntaxErrLine is the line of a YAML syntax error err in data, counted as
+// an editor counts. The line in yaml.v3's message cannot be used as it is:
+// its parser reports the 0-based line of the construct it was parsing
+// (one line early), its scanner the 1-based line, and either may name the
+// line where a construct began rather than the line that broke it ("tab
+// character that violates indentation" names the line before the tab).
+// Instead, find the first line from which no longer prefix of the document
+// parses: everything before it is valid YAML, so that line is where the
+// document goes wrong (an unclosed bracket or quote is reported where it
+// opens).
+func syntaxErrLine(data []byte, err error) int {
+	var ends []int // ends[k] is the length of the first k+1 lines
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	if len(ends) > maxScanLines {
+		return yamlErrLine(err)
+	}
+	line := 1
+	for k := len(ends) - 1; k >= 1; k-- {
+		var n yaml.Node
+		if yaml.Unmarshal(data[:ends[k-1]], &n) == nil {
+			line = k + 1
+			break
+		}
+	}
+	return line
 }
 
 func stripLine(s string) string {

@@ -53,26 +53,25 @@ func parseLab(file string, src []byte, c *collector) (*Lab, bool) {
 		c.add(file, 1, "a lab starts with YAML front matter between --- lines (id, title, exercises)")
 		return nil, false
 	}
+	// The front matter starts on the file's second line, after "---".
+	const offset = 1
 	var doc yaml.Node
 	if err := yaml.Unmarshal(front, &doc); err != nil {
-		c.add(file, yamlErrLine(err)+1, "front matter is not valid YAML: %s", stripLine(err.Error()))
+		c.add(file, syntaxErrLine(front, err)+offset, "front matter is not valid YAML: %s", stripLine(err.Error()))
 		return nil, false
 	}
 	var fm labFront
+	idLine := 1 + offset
 	if len(doc.Content) > 0 {
 		if err := checks.StrictDecode(doc.Content[0], &fm); err != nil {
-			var le *checks.LineError
-			if asLineError(err, &le) {
-				c.add(file, le.Line+1, "%s", stripLine(le.Msg))
-			} else {
-				c.add(file, 1, "%s", err)
-			}
+			addErr(c, file, offset, err)
 			return nil, false
 		}
+		idLine = keyLine(doc.Content[0], "id") + offset
 	}
 	want := path.Base(path.Dir(file))
 	if fm.ID == "" || fm.ID != folderSlug(want) {
-		c.add(file, 2, "id must be %q, the folder's name without its number", folderSlug(want))
+		c.add(file, idLine, "id must be %q, the folder's name without its number", folderSlug(want))
 	}
 	if fm.Title == "" {
 		c.add(file, 2, "title is missing")
@@ -83,14 +82,6 @@ func parseLab(file string, src []byte, c *collector) (*Lab, bool) {
 		c.add(file, bodyLine, "no steps: each step starts with a level-two heading (## ...)")
 	}
 	return lab, len(c.ps) == before
-}
-
-func asLineError(err error, le **checks.LineError) bool {
-	e, ok := err.(*checks.LineError)
-	if ok {
-		*le = e
-	}
-	return ok
 }
 
 // splitFrontMatter separates "---\nyaml\n---\n" from the markdown after it.

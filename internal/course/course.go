@@ -94,7 +94,6 @@ type Session struct {
 	ws       *workspace.Workspace
 	paths    Paths
 	warnings []string
-	scratch  string // a throwaway progress folder when the real one fails
 
 	mu         sync.Mutex
 	clusters   map[containers.Kind]*started
@@ -150,15 +149,10 @@ func Open(opts Options) (*Session, error) {
 
 	st, err := progress.Open(s.paths.Progress)
 	if err != nil {
-		// The course still runs; progress lives in a scratch folder that
-		// Close removes, so nothing is left behind.
+		// The course still runs, with progress kept in memory only:
+		// nothing is written anywhere else.
 		s.warnings = append(s.warnings, fmt.Sprintf("%v (progress will not be saved)", err))
-		if s.scratch, err = os.MkdirTemp("", "streamlab-progress-"); err != nil {
-			return nil, err
-		}
-		if st, err = progress.Open(filepath.Join(s.scratch, "progress.json")); err != nil {
-			return nil, err
-		}
+		st = progress.InMemory()
 	}
 	if st.Warning != "" {
 		s.warnings = append(s.warnings, st.Warning)
@@ -254,9 +248,6 @@ func (s *Session) Close(ctx context.Context) error {
 		if err := st.cluster.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stopping %s: %w", k, err))
 		}
-	}
-	if s.scratch != "" {
-		_ = os.RemoveAll(s.scratch)
 	}
 	if err := errors.Join(errs...); err != nil {
 		s.log.Warn("closing the session", "err", err)

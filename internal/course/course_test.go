@@ -331,3 +331,27 @@ func TestImportKeepsALegacyLearnersEditsAndLeavesTheCloneAlone(t *testing.T) {
 		t.Fatal("the clone was changed")
 	}
 }
+
+func TestAProgressFileThatIsAFolderIsAWarningAndLeavesNothingBehind(t *testing.T) {
+	state, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if err := os.Mkdir(filepath.Join(state, "progress.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		sess, err := course.Open(course.Options{Content: streamlab.Content, StateDir: state, Config: config.Config{Workspace: t.TempDir()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := sess.Warnings(); len(w) == 0 || !strings.Contains(w[0], "is a directory") {
+			t.Fatalf("warnings %q", w)
+		}
+		if n, err := sess.Hint(keyed); err != nil || n != 1 {
+			t.Fatalf("hint in memory: %d %v", n, err)
+		}
+		_ = sess.Close(context.Background())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("left behind in TMPDIR: %v", left)
+	}
+}

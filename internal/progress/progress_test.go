@@ -36,9 +36,8 @@ func TestProgressSurvivesReopen(t *testing.T) {
 	if again.Get("kafka/create-topic").HintsUsed != 2 {
 		t.Fatalf("hints lost: %+v", again.Get("kafka/create-topic"))
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("state dir holds %d files, want only progress.json (no temp files left)", len(entries))
+	if got := names(t, filepath.Dir(path)); strings.Join(got, " ") != "progress.json progress.json.lock" {
+		t.Fatalf("state dir holds %v, want only progress.json and its lock file (no temp files left)", got)
 	}
 }
 
@@ -58,9 +57,9 @@ func TestCorruptProgressIsSetAside(t *testing.T) {
 	if s.Get("x").Done {
 		t.Fatal("fresh progress is not empty")
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "progress.json.corrupt-") {
-		t.Fatalf("the unreadable file was not kept aside: %v", entries)
+	entries := names(t, dir)
+	if len(entries) != 2 || !strings.HasPrefix(entries[0], "progress.json.corrupt-") || entries[1] != "progress.json.lock" {
+		t.Fatalf("the unreadable file was not kept aside (only it and the lock file should be there): %v", entries)
 	}
 	if err := s.Record("a", "pass"); err != nil {
 		t.Fatal(err)
