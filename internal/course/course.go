@@ -66,6 +66,11 @@ func StateDir() string {
 	if d := os.Getenv("STREAMLAB_STATE_DIR"); d != "" {
 		return d
 	}
+	return defaultStateDir()
+}
+
+// defaultStateDir is the state folder when STREAMLAB_STATE_DIR is unset.
+func defaultStateDir() string {
 	if x := os.Getenv("XDG_STATE_HOME"); x != "" {
 		return filepath.Join(x, "streamlab")
 	}
@@ -214,7 +219,29 @@ func (s *Session) AutoOptions() auto.Options {
 
 // Choice says which provider would serve clusters of kind k, and why.
 func (s *Session) Choice(k containers.Kind) (auto.Choice, error) {
-	return s.opts.Choose(s.opts.Config.Cluster, k, s.AutoOptions())
+	c, err := s.opts.Choose(s.opts.Config.Cluster, k, s.AutoOptions())
+	if err == nil && !strings.HasSuffix(c.Provider.Name(), "(kept up)") {
+		c.Why += s.keptUpElsewhere(k)
+	}
+	return c, err
+}
+
+// keptUpElsewhere names a cluster kept up under the default state folder
+// when this session looks in another one (STREAMLAB_STATE_DIR): it is not
+// reused, and a learner should know why new JVMs start.
+func (s *Session) keptUpElsewhere(k containers.Kind) string {
+	def := defaultStateDir()
+	if filepath.Clean(def) == filepath.Clean(s.paths.State) {
+		return ""
+	}
+	st, _, _ := up.Read(up.DefaultPath(def))
+	if st == nil {
+		return ""
+	}
+	if _, ok := st.Clusters[k]; !ok {
+		return ""
+	}
+	return fmt.Sprintf("; the %s cluster kept up by `streamlab cluster up` (pid %d) is recorded under %s, not in this state folder (%s), so it is not reused", st.Provider, st.PID, def, s.paths.State)
 }
 
 // Close removes the kept runs, closes the inspectors and stops every

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +268,27 @@ func TestAutoFallsBackWhenTheDockerImageCannotBePulled(t *testing.T) {
 	sess = newEnv(t, "docker", choose).Session
 	if _, _, err := sess.StartCluster(ctx, containers.Kafka, nil); !errors.Is(err, docker.ErrImageUnavailable) {
 		t.Fatalf("--cluster docker: %v", err)
+	}
+}
+
+// With STREAMLAB_STATE_DIR pointing elsewhere, a cluster kept up under the
+// default state folder is not reused, and the choice says so.
+func TestAClusterKeptUpUnderAnotherStateFolderIsNamed(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", xdg)
+	rec := `{"pid": ` + fmt.Sprint(os.Getpid()) + `, "provider": "local", "clusters": {"kafka": {"KafkaBootstrap": ["127.0.0.1:1"]}}}`
+	if err := os.MkdirAll(filepath.Join(xdg, "streamlab"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(xdg, "streamlab", "cluster.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sess := newEnv(t, "embedded", nil).Session // its own state folder
+	c, err := sess.Choice(containers.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.Why, "kept up") || !strings.Contains(c.Why, "not reused") {
+		t.Fatalf("the choice does not mention the cluster kept up elsewhere: %s", c.Why)
 	}
 }
