@@ -2,319 +2,312 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
+	"log/slog"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
-	"github.com/streamlab/streamlab/containers/up"
-	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/config"
-	"github.com/streamlab/streamlab/internal/grader"
-	"github.com/streamlab/streamlab/internal/progress"
-	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/workspace"
 )
 
+// app is one command line's run: its writers, the flags every command
+// shares, and the course session the command opened.
 type app struct {
 	stdout, stderr io.Writer
+	flags          sharedFlags
+
+	sessions []*course.Session
+	warned   map[*course.Session]int // warnings already printed
 }
 
-// course loads the catalogue embedded in the binary: grading uses the
-// checks the course shipped with, not a copy a learner could edit.
-func (a *app) course() (*catalogue.Catalogue, error) {
-	cat, err := catalogue.Load(streamlab.Content)
-	if err != nil {
-		return nil, fmt.Errorf("the course built into this binary is broken (run `streamlab validate`): %w", err)
-	}
-	return cat, nil
+// sharedFlags choose the cluster and the workspace. Secrets are never
+// flags (they would show in `ps`): they come from the config file or the
+// environment.
+type sharedFlags struct {
+	cluster, learner, workspace   string
+	kafka, pulsarURL, pulsarAdmin string
 }
 
-func (a *app) exercise(cat *catalogue.Catalogue, args []string, cmd string) (*catalogue.Exercise, error) {
-	if len(args) != 1 {
-		return nil, fmt.Errorf("usage: streamlab %s ID (see `streamlab list` for ids)", cmd)
-	}
-	ex := cat.Exercise(args[0])
-	if ex == nil {
-		var ids []string
-		for _, e := range cat.Exercises {
-			ids = append(ids, e.ID)
-		}
-		return nil, fmt.Errorf("no exercise %q; the exercises are: %s", args[0], strings.Join(ids, ", "))
-	}
-	return ex, nil
+func (a *app) addSharedFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&a.flags.cluster, "cluster", "", "where the cluster comes from: "+strings.Join(auto.Names, ", ")+" (default auto; env STREAMLAB_CLUSTER)")
+	f.StringVar(&a.flags.learner, "learner", "", "your name on a shared cluster: it prefixes every topic, group and namespace")
+	f.StringVar(&a.flags.workspace, "workspace", "", "your workspace folder (default ~/streamlab-workspace; env STREAMLAB_WORKSPACE)")
+	f.StringVar(&a.flags.kafka, "kafka-bootstrap", "", "an external Kafka cluster's bootstrap servers, host:port[,host:port]")
+	f.StringVar(&a.flags.pulsarURL, "pulsar-url", "", "an external Pulsar cluster's service URL, pulsar://host:port")
+	f.StringVar(&a.flags.pulsarAdmin, "pulsar-admin-url", "", "an external Pulsar cluster's admin URL, http://host:port")
+	_ = cmd.RegisterFlagCompletionFunc("cluster", fixedCompletions(auto.Names...))
+	_ = cmd.MarkPersistentFlagDirname("workspace")
 }
 
-func (a *app) progress() *progress.Store {
-	st, err := progress.Open(progress.DefaultPath())
+// config merges the config file, the environment and the flags.
+func (a *app) config() (config.Config, error) {
+	cfg, err := config.Load(config.DefaultPath())
 	if err != nil {
-		fmt.Fprintf(a.stderr, "warning: %v (progress will not be saved)\n", err)
-		st, _ = progress.Open(filepath.Join(os.TempDir(), fmt.Sprintf("streamlab-progress-%d.json", os.Getpid())))
+		return cfg, refuse("%v", err) // names the file and the fix
 	}
-	if st.Warning != "" {
-		fmt.Fprintln(a.stderr, "warning:", st.Warning)
+	f := a.flags
+	if f.cluster != "" {
+		cfg.Cluster = f.cluster
 	}
-	return st
-}
-
-func (a *app) list(args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	format := fs.String("format", "text", "text or json")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	cat, err := a.course()
-	if err != nil {
-		return err
-	}
-	st := a.progress()
-	type item struct {
-		ID       string `json:"id"`
-		Lab      string `json:"lab"`
-		Title    string `json:"title"`
-		Cluster  string `json:"cluster"`
-		Points   int    `json:"max_score"`
-		Done     bool   `json:"done"`
-		Folder   string `json:"folder"`
-		Hints    int    `json:"hints"`
-		HintUsed int    `json:"hints_used"`
-	}
-	var items []item
-	for _, ex := range cat.Exercises {
-		p := st.Get(ex.ID)
-		items = append(items, item{ex.ID, ex.Lab, ex.Title, ex.Cluster, ex.MaxScore(), p.Done, ex.Dir, len(ex.Hints), p.HintsUsed})
-	}
-	switch *format {
-	case "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(items)
-	case "text":
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		for _, lab := range cat.Labs {
-			fmt.Fprintf(tw, "%s — %s\n", lab.ID, lab.Title)
-			for _, it := range items {
-				if it.Lab != lab.ID {
-					continue
-				}
-				mark := " "
-				if it.Done {
-					mark = "✓"
-				}
-				fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, it.ID, it.Title, it.Folder)
-			}
-		}
-		return tw.Flush()
-	}
-	return fmt.Errorf("unknown format %q (use text or json)", *format)
-}
-
-func (a *app) hint(args []string) error {
-	cat, err := a.course()
-	if err != nil {
-		return err
-	}
-	ex, err := a.exercise(cat, args, "hint")
-	if err != nil {
-		return err
-	}
-	st := a.progress()
-	used := st.Get(ex.ID).HintsUsed
-	n := min(used+1, len(ex.Hints))
-	if used < len(ex.Hints) {
-		if err := st.Update(ex.ID, func(e *progress.Exercise) { e.HintsUsed = n }); err != nil {
-			fmt.Fprintln(a.stderr, "warning:", err)
+	if f.learner != "" {
+		if err := cfg.SetLearner(f.learner); err != nil {
+			return cfg, usage("%v", err)
 		}
 	}
-	fmt.Fprintf(a.stdout, "Hint %d of %d for %s:\n  %s\n", n, len(ex.Hints), ex.ID, ex.Hints[n-1])
-	if n == len(ex.Hints) {
-		fmt.Fprintln(a.stdout, "That was the last hint.")
+	if f.workspace != "" {
+		cfg.Workspace = f.workspace
 	}
-	return nil
+	if f.kafka != "" {
+		cfg.Kafka.Bootstrap = strings.Split(f.kafka, ",")
+	}
+	if f.pulsarURL != "" {
+		cfg.Pulsar.ServiceURL = f.pulsarURL
+	}
+	if f.pulsarAdmin != "" {
+		cfg.Pulsar.AdminURL = f.pulsarAdmin
+	}
+	return cfg, nil
 }
 
-func (a *app) reset(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("reset", flag.ContinueOnError)
-	dir := fs.String("dir", "", "folder to restore into (default: the exercise's folder)")
-	cf := clusterFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	cfg, err := cf.config()
-	if err != nil {
-		return err
-	}
-	cat, err := a.course()
-	if err != nil {
-		return err
-	}
-	ex, err := a.exercise(cat, pos, "reset")
-	if err != nil {
-		return err
-	}
-	target := *dir
-	if target == "" {
-		target = workspace.ExerciseDir(workspace.Root(), ex)
-	}
-	backup, err := workspace.Reset(streamlab.Content, ex, target, workspace.BackupRoot(progress.DefaultPath()))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "Restored the starter of %s in %s.\n", ex.ID, target)
-	if backup != "" {
-		fmt.Fprintf(a.stdout, "Your previous files are kept in %s.\n", backup)
-	}
-	a.removeLeftovers(ctx, ex, cfg, cf)
-	return nil
+// sessionOptions are what a command may change in how its session opens.
+type sessionOptions struct {
+	workspace string // overrides the configured workspace
+	logger    *slog.Logger
+	dockerLog io.Writer
+	keepRuns  bool
+	quiet     bool // the warnings are shown by the caller (the TUI)
 }
 
-// removeLeftovers deletes the exercise's topics, groups and namespaces left
-// by earlier runs — on a cluster that outlives a run (kept up, or
-// external). No cluster is started just for this.
-func (a *app) removeLeftovers(ctx context.Context, ex *catalogue.Exercise, cfg config.Config, cf clusterOpts) {
-	kind := containers.Kind(ex.Cluster)
-	st, _, _ := up.Read(upStatePath())
-	if cfg.Cluster != "external" && (st == nil || st.Clusters[kind].KafkaBootstrap == nil && st.Clusters[kind].PulsarServiceURL == "") {
-		return
-	}
-	choice, err := auto.Choose(cfg.Cluster, kind, cf.autoOptions(cfg))
+// open opens the course session a command works with. run closes it.
+func (a *app) open(o sessionOptions) (*course.Session, error) {
+	cfg, err := a.config()
 	if err != nil {
-		return
+		return nil, err
 	}
-	cl, err := choice.Provider.Start(ctx, kind, nil)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "warning: could not reach the cluster to remove old topics: %v\n", err)
-		return
+	if o.workspace != "" {
+		cfg.Workspace = o.workspace
 	}
-	defer cl.Stop(context.WithoutCancel(ctx))
-	n, err := grader.RemoveLeftovers(ctx, cl, ex, cfg.Learner)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "warning: removing old topics: %v\n", err)
-	}
-	if n > 0 {
-		fmt.Fprintf(a.stdout, "Removed %d topics, groups or namespaces left by earlier runs.\n", n)
-	}
-}
-
-func (a *app) validate(args []string) error {
-	dir := "."
-	if len(args) > 1 {
-		return fmt.Errorf("usage: streamlab validate [DIR]")
-	}
-	if len(args) == 1 {
-		dir = args[0]
-	}
-	cat, err := catalogue.Load(os.DirFS(dir))
-	if err != nil {
-		fmt.Fprintln(a.stderr, strings.ReplaceAll(err.Error(), "\n", "\n"+"  "))
-		return exitError{1}
-	}
-	fmt.Fprintf(a.stdout, "%s: %d labs, %d exercises, no problems.\n", dir, len(cat.Labs), len(cat.Exercises))
-	return nil
-}
-
-func (a *app) check(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	dir := fs.String("dir", "", "")
-	runCmd := fs.String("run", "", "")
-	format := fs.String("format", "text", "")
-	seed := fs.String("seed", "", "")
-	keep := fs.Bool("keep", false, "")
-	cf := clusterFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	cfg, err := cf.config()
-	if err != nil {
-		return err
-	}
-	if !contains(result.Formats, *format) {
-		return fmt.Errorf("unknown format %q (use %s)", *format, strings.Join(result.Formats, ", "))
-	}
-	var seedN uint64
-	if *seed != "" {
-		if seedN, err = strconv.ParseUint(*seed, 10, 64); err != nil {
-			return fmt.Errorf("--seed must be a positive number: %v", err)
-		}
-	}
-	cat, err := a.course()
-	if err != nil {
-		return err
-	}
-	ex, err := a.exercise(cat, pos, "check")
-	if err != nil {
-		return err
-	}
-	folder := *dir
-	if folder == "" {
-		folder = workspace.ExerciseDir(workspace.Root(), ex)
-	}
-	if folder, err = filepath.Abs(folder); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
-		return fmt.Errorf("program folder %s does not exist: give --dir, or restore it with `streamlab reset %s`", folder, ex.ID)
-	}
-
-	emit := func(r result.Result) error {
-		if err := result.Write(a.stdout, r, *format); err != nil {
-			return err
-		}
-		return exitError{r.Status.ExitCode()}
-	}
-	kind := containers.Kind(ex.Cluster)
-	choice, err := auto.Choose(cfg.Cluster, kind, cf.autoOptions(cfg))
-	if err != nil {
-		return emit(result.Result{Exercise: ex.ID, Status: result.Error, Message: err.Error()})
-	}
-	fmt.Fprintf(a.stderr, "cluster: %s (%s)\n", choice.Provider.Name(), choice.Why)
-	cl, err := choice.Provider.Start(ctx, kind, func(e containers.Event) {
-		if e.Stage != containers.StageFailed {
-			fmt.Fprintf(a.stderr, "cluster: %s %s %s (%s)\n", e.Provider, e.Stage, e.Message, e.Elapsed.Round(100*time.Millisecond))
-		}
+	sess, err := course.Open(course.Options{
+		Content: streamlab.Content, Module: workspace.ModuleFrom(streamlab.GoMod, streamlab.GoSum),
+		Config: cfg, Logger: o.logger, DockerLog: o.dockerLog, KeepRuns: o.keepRuns,
 	})
 	if err != nil {
-		return emit(result.Result{Exercise: ex.ID, Status: result.Error, Message: "starting the cluster: " + err.Error()})
+		return nil, err
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = cl.Stop(stopCtx)
-	}()
-
-	res := grader.Run(ctx, grader.Request{
-		Exercise: ex, Dir: folder, Run: *runCmd, Cluster: cl, Provider: choice.Provider.Name(),
-		Seed: seedN, Keep: *keep, Prefix: cfg.Learner,
-		Events: func(e grader.Event) {
-			if e.Stage != "" && e.Line == "" && e.Test == nil && e.Vars == nil {
-				fmt.Fprintf(a.stderr, "grader: %s\n", e.Stage)
-			}
-		},
-	})
-	if res.Status != result.Error {
-		if err := a.progress().Record(ex.ID, string(res.Status)); err != nil {
-			fmt.Fprintln(a.stderr, "warning:", err)
-		}
+	a.sessions = append(a.sessions, sess)
+	if a.warned == nil {
+		a.warned = map[*course.Session]int{}
 	}
-	return emit(res)
+	if o.quiet {
+		a.warned[sess] = -1
+	}
+	a.warn()
+	return sess, nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
+// warn prints the sessions' warnings not printed yet.
+func (a *app) warn() {
+	for _, s := range a.sessions {
+		if a.warned[s] < 0 {
+			continue
+		}
+		ws := s.Warnings()
+		for _, w := range ws[a.warned[s]:] {
+			fmt.Fprintln(a.stderr, "warning:", w)
+		}
+		a.warned[s] = len(ws)
+	}
+}
+
+// close stops whatever the command's sessions started. A cancelled
+// command (Ctrl-C) still gets its cleanup time.
+func (a *app) close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range a.sessions {
+		errs = append(errs, s.Close(ctx))
+	}
+	a.warn()
+	a.sessions = nil
+	return errors.Join(errs...)
+}
+
+// usageError is a command line streamlab cannot act on: exit 3. Unless
+// it says what to do itself, the command's --help is pointed at.
+type usageError struct {
+	msg      string
+	selfHelp bool
+}
+
+func (e usageError) Error() string { return e.msg }
+
+func usage(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
+
+// refuse is a request that cannot be granted as it stands, saying what to do.
+func refuse(format string, args ...any) error {
+	return usageError{msg: fmt.Sprintf(format, args...), selfHelp: true}
+}
+
+// ranError is an error from a command's own work (exit 2 unless it says
+// it is a usage problem), as opposed to one from parsing its arguments.
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
+
+func failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ranError{err}
+}
+
+// runE marks the errors of a command's work as such.
+func runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error { return failed(fn(cmd, args)) }
+}
+
+// exit prints what went wrong and turns it into an exit code.
+func (a *app) exit(cmd *cobra.Command, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	var (
+		ue      usageError
+		cu      *course.UsageError
+		unknown *course.UnknownExercise
+		re      *ranError
+	)
+	switch {
+	case errors.As(err, &cu), errors.As(err, &unknown), errors.As(err, &ue) && ue.selfHelp:
+		// Says what to do in its own words.
+		fmt.Fprintln(a.stderr, "streamlab:", err)
+		return exitError{codeUsage}
+	case errors.As(err, &ue), !errors.As(err, &re):
+		// Ours, or cobra's: a flag or an argument it could not parse.
+		fmt.Fprintln(a.stderr, "streamlab:", err)
+		if cmd != nil {
+			fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		return exitError{codeUsage}
+	}
+	fmt.Fprintln(a.stderr, "streamlab:", err)
+	return exitError{codeError}
+}
+
+// commands is the command tree.
+func (a *app) commands() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "streamlab",
+		Short: "A terminal course in real-time data systems (Kafka and Pulsar)",
+		Long: `streamlab is a course in real-time data systems: lessons on Apache Kafka and
+Apache Pulsar, exercises you solve in code, and a grader that runs your
+program against a live cluster and inspects the cluster to say, check by
+check, what is right.
+
+With no command it opens the course in the terminal. You work in a
+workspace of your own (` + "`streamlab init`" + ` creates it); the commands grade,
+hint, reset and reveal from the command line, for scripts and CI.
+
+Credentials for an external cluster never go on the command line: put them
+in the config file ($STREAMLAB_CONFIG, default ~/.config/streamlab/config.yaml,
+chmod 600) or in STREAMLAB_KAFKA_SASL_*, STREAMLAB_PULSAR_TOKEN.
+
+` + exitCodesHelp,
+		Example: `  streamlab                                  # open the course
+  streamlab init                             # create your workspace
+  streamlab check kafka/keyed-producer       # grade your program
+  streamlab --cluster local                  # the course on real Kafka and Pulsar JVMs`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE:          runE(a.ui),
+	}
+	// No Args: with subcommands, cobra reports an unknown word with
+	// suggestions.
+	// Before the completion command is made: it keeps the writer it sees.
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	a.addSharedFlags(root)
+	root.AddCommand(
+		a.initCommand(), a.listCommand(), a.checkCommand(), a.hintCommand(),
+		a.resetCommand(), a.solutionCommand(), a.validateCommand(), a.clusterCommand(),
+		a.versionCommand(),
+	)
+	// Flag descriptions wrap to the terminal, as the verdict does.
+	width := textOptions(a.stdout).Width
+	tmpl := root.UsageTemplate()
+	for _, set := range []string{".LocalFlags", ".InheritedFlags"} {
+		tmpl = strings.ReplaceAll(tmpl, "{{"+set+".FlagUsages", fmt.Sprintf("{{(%s.FlagUsagesWrapped %d)", set, width))
+	}
+	root.SetUsageTemplate(tmpl)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  streamlab help check\n  streamlab check --help"
+		case "completion":
+			c.Example = `  streamlab completion bash > ~/.local/share/bash-completion/completions/streamlab
+  streamlab completion zsh > "${fpath[1]}/_streamlab"
+  streamlab completion fish > ~/.config/fish/completions/streamlab.fish`
+			for _, sh := range c.Commands() {
+				sh.Example = "  streamlab completion " + sh.Name() + " --help   # where to put the script"
+				if sh.Name() == "bash" {
+					sh.Example = "  source <(streamlab completion bash)"
+				}
+			}
 		}
 	}
-	return false
+	return root
+}
+
+// exerciseArg takes exactly one exercise id.
+func exerciseArg(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return usage("%s needs an exercise id, e.g. kafka/keyed-producer (`streamlab list` shows them)", cmd.Name())
+	case len(args) > 1:
+		return usage("%s takes one exercise id, got %d arguments: %s", cmd.Name(), len(args), strings.Join(args, " "))
+	}
+	return nil
+}
+
+// completeExercises offers the exercise ids (with their titles) that start
+// with what was typed, by id or by slug.
+func (a *app) completeExercises(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	// Completion must work whatever the config says: the catalogue is
+	// the same for every configuration.
+	sess, err := course.Open(course.Options{Content: streamlab.Content})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	defer sess.Close(cmd.Context())
+	var out []cobra.Completion
+	for _, ex := range sess.Catalogue().Exercises {
+		if strings.HasPrefix(ex.ID, toComplete) || strings.HasPrefix(ex.Slug, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(ex.ID, ex.Title))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func fixedCompletions(values ...string) cobra.CompletionFunc {
+	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 }

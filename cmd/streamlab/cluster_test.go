@@ -42,6 +42,12 @@ func TestClusterUpIsReusedAndDownLeavesNothing(t *testing.T) {
 		t.Fatalf("cluster up: %v\n%s", err, out)
 	}
 	pid := statePID(t, state)
+	if out, err := sl("cluster", "up", "--cluster", provider, "--kinds", "kafka"); err != nil || !strings.Contains(out, "already up") {
+		t.Fatalf("a second up should find the first: %v\n%s", err, out)
+	}
+	if out, err := sl("cluster", "status"); err != nil || !strings.Contains(out, "answers") || !strings.Contains(out, strconv.Itoa(pid)) {
+		t.Fatalf("cluster status: %v\n%s", err, out)
+	}
 	for i := range 2 {
 		out, err = sl("check", "kafka/create-topic", "--dir", "../../solutions/kafka/01-create-topic")
 		if err != nil || !strings.Contains(out, "kept up") || !strings.Contains(out, "PASS") {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -11,55 +9,40 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
-	"github.com/streamlab/streamlab"
-	"github.com/streamlab/streamlab/internal/workspace"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/tui"
-	"github.com/streamlab/streamlab/tui/session"
 	"github.com/streamlab/streamlab/tui/watch"
 )
 
 // ui opens the course in the terminal UI. Whatever way it ends (q, a
 // signal, a crash of the UI), the clusters it started are stopped and the
 // topics it kept for inspection removed before it returns.
-func (a *app) ui(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("streamlab", flag.ContinueOnError)
-	cf := clusterFlags(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) ui(cmd *cobra.Command, args []string) error {
+	ctx := cmd.Context()
+	if err := haveTerminal(); err != nil {
+		// Before anything is created: scripts and CI have no terminal.
+		return needTerminal(err)
 	}
-	cfg, err := cf.config()
-	if err != nil {
-		return err
-	}
-	cat, err := a.course()
-	if err != nil {
-		return err
-	}
-	st := a.progress()
-
 	// stdout belongs to the UI: the log, and anything a library prints
-	// through the standard logger, goes to a file beside the progress.
-	logPath := filepath.Join(filepath.Dir(st.Path()), "tui.log")
+	// through the standard logger, goes to a file in the state folder.
+	logPath := course.PathsIn(course.StateDir()).Log
 	logger, logFile, closeLog := openLog(logPath)
 	defer closeLog()
-	logger.Info("streamlab starting", "cluster", cfg.Cluster, "learner", cfg.Learner, "progress", st.Path())
+	// Registered after closeLog, so it runs first: the session logs its
+	// cleanup.
+	defer a.close(ctx)
 
-	autoOpts := cf.autoOptions(cfg)
-	autoOpts.Docker.Log = logFile // testcontainers' lines and pulls, off the screen
-	sess := session.New(session.Options{
-		Content: streamlab.Content, Catalogue: cat, Progress: st,
-		Root: workspace.Root(), Provider: cfg.Cluster, Prefix: cfg.Learner, Auto: autoOpts, Logger: logger,
-	})
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = sess.Close(stopCtx)
-	}()
-
+	sess, err := a.open(sessionOptions{logger: logger, dockerLog: logFile, keepRuns: true, quiet: true})
+	if err != nil {
+		return err
+	}
+	// No workspace yet: the UI's first screen offers to create it.
+	logger.Info("streamlab starting", "cluster", sess.ProviderName(), "learner", sess.Learner(), "workspace", sess.Workspace().Root, "progress", sess.Paths().Progress)
 	var wopts watch.Options
 	if os.Getenv("STREAMLAB_WATCH") == "poll" {
 		wopts.ForcePoll = true
@@ -70,13 +53,31 @@ func (a *app) ui(ctx context.Context, args []string) error {
 	if err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		logger.Error("ui ended", "err", err)
 		if strings.Contains(err.Error(), "TTY") {
-			// Scripts and CI have no terminal: point them at the subcommands.
-			return fmt.Errorf("the course needs a terminal (%v); without one, use `streamlab list`, `streamlab check ID` and `streamlab hint ID`", err)
+			return needTerminal(err)
 		}
 		return fmt.Errorf("the terminal UI failed: %w (log: %s)", err, logPath)
 	}
 	logger.Info("streamlab ending")
 	return nil
+}
+
+// haveTerminal reports why the UI could not reach a terminal, as
+// bubbletea does: stdin, else /dev/tty.
+func haveTerminal() error {
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
+	}
+	f, err := os.Open("/dev/tty")
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// needTerminal points scripts and CI, which have no terminal, at the
+// subcommands.
+func needTerminal(err error) error {
+	return refuse("the course needs a terminal (%v); without one, use `streamlab list`, `streamlab check ID` and `streamlab hint ID`", err)
 }
 
 // openLog opens the UI's log file, falling back to discarding the log

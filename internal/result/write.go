@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"charm.land/lipgloss/v2"
 )
 
 // Formats accepted by Write.
@@ -15,7 +17,7 @@ var Formats = []string{"text", "json", "junit"}
 func Write(w io.Writer, r Result, format string) error {
 	switch format {
 	case "", "text":
-		return writeText(w, r)
+		return WriteText(w, r, TextOptions{})
 	case "json":
 		return writeJSON(w, r)
 	case "junit":
@@ -26,34 +28,75 @@ func Write(w io.Writer, r Result, format string) error {
 
 var marks = map[Status]string{Pass: "✓", Fail: "✗", Error: "!"}
 
-func writeText(w io.Writer, r Result) error {
+// TextOptions fit the text verdict to where it is read.
+type TextOptions struct {
+	// Width is the number of columns messages wrap at; 0 means 80.
+	Width int
+	// Color styles the verdict with ANSI colours: for a terminal only,
+	// never for a file, a pipe or when NO_COLOR is set.
+	Color bool
+}
+
+// textStyles colour the verdict; all plain when colour is off.
+type textStyles struct {
+	status map[Status]lipgloss.Style
+	faint  lipgloss.Style
+}
+
+func newTextStyles(color bool) textStyles {
+	plain := lipgloss.NewStyle()
+	st := textStyles{status: map[Status]lipgloss.Style{Pass: plain, Fail: plain, Error: plain}, faint: plain}
+	if color {
+		st.status[Pass] = plain.Foreground(lipgloss.Green).Bold(true)
+		st.status[Fail] = plain.Foreground(lipgloss.Red).Bold(true)
+		st.status[Error] = plain.Foreground(lipgloss.Yellow).Bold(true)
+		st.faint = plain.Faint(true)
+	}
+	return st
+}
+
+// WriteText renders r for a person: each check with its mark, what a
+// failing one saw and the program's last lines, then the verdict, wrapped
+// to opts.Width.
+func WriteText(w io.Writer, r Result, opts TextOptions) error {
+	width := opts.Width
+	if width <= 0 {
+		width = 80
+	}
+	st := newTextStyles(opts.Color)
 	var b strings.Builder
 	for _, t := range r.Tests {
-		fmt.Fprintf(&b, "  %s %s\n", marks[t.Status], t.Name)
+		mark := st.status[t.Status].Render(marks[t.Status])
+		fmt.Fprintf(&b, "%s\n", wrapIndent(t.Name, width, "  "+mark+" ", "    "))
 		if t.Status != Pass && t.Message != "" {
-			fmt.Fprintf(&b, "%s\n", indent(t.Message, "      "))
+			fmt.Fprintf(&b, "%s\n", wrapIndent(t.Message, width, "      ", "      "))
 		}
 		if t.Status != Pass && strings.TrimSpace(t.Output) != "" {
-			fmt.Fprintf(&b, "      output (last lines):\n%s\n", indent(lastLines(t.Output, 15), "      │ "))
+			bar := st.faint.Render("│") + " "
+			fmt.Fprintf(&b, "      output (last lines):\n%s\n", wrapIndent(LastLines(t.Output, 15), width, "      "+bar, "      "+bar))
 		}
 	}
+	verdict := strings.ToUpper(string(r.Status))
+	if r.Status != Pass && r.Status != Fail {
+		verdict = "ERROR"
+	}
+	verdict = st.status[r.Status].Render(verdict)
 	switch r.Status {
-	case Pass:
-		fmt.Fprintf(&b, "\nPASS %s (%d/%d points)\n", r.Exercise, r.Score, r.MaxScore)
-	case Fail:
-		fmt.Fprintf(&b, "\nFAIL %s (%d/%d points)\n", r.Exercise, r.Score, r.MaxScore)
+	case Pass, Fail:
+		fmt.Fprintf(&b, "\n%s %s (%d/%d points)\n", verdict, r.Exercise, r.Score, r.MaxScore)
 	default:
-		fmt.Fprintf(&b, "\nERROR %s: %s\n", r.Exercise, r.Message)
-		b.WriteString("This is a problem with the cluster or with streamlab, not with your program.\n")
+		fmt.Fprintf(&b, "\n%s\n", wrapIndent(fmt.Sprintf("%s %s: %s", verdict, r.Exercise, r.Message), width, "", "  "))
+		fmt.Fprintf(&b, "%s\n", wrapIndent("This is a problem with the cluster or with streamlab, not with your program.", width, "", ""))
 	}
 	if r.Status == Fail && r.Message != "" {
-		fmt.Fprintf(&b, "%s\n", r.Message)
+		fmt.Fprintf(&b, "%s\n", wrapIndent(r.Message, width, "", ""))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func lastLines(s string, n int) string {
+// LastLines is the last n lines of s.
+func LastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -61,12 +104,24 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func indent(s, pre string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = pre + l
+// wrapIndent wraps each line of s to width columns: the first line starts
+// with first, every other line (a line of s or a wrapped one) with rest.
+// Words longer than a line are broken; a very narrow terminal still gets
+// at least 20 columns of text.
+func wrapIndent(s string, width int, first, rest string) string {
+	text := max(width-max(lipgloss.Width(first), lipgloss.Width(rest)), 20)
+	var out []string
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		out = append(out, strings.Split(lipgloss.Wrap(line, text, " "), "\n")...)
 	}
-	return strings.Join(lines, "\n")
+	for i, l := range out {
+		if i == 0 {
+			out[i] = first + l
+		} else {
+			out[i] = rest + l
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // jsonResult is the Exercism test-runner v3 shape plus max_score, which
