@@ -111,7 +111,7 @@ func (p *checkProgress) line(format string, args ...any) {
 func (p *checkProgress) cluster(c auto.Choice) {
 	name := c.Provider.Name()
 	// "embedded (chosen with --cluster)", not "... --cluster embedded".
-	p.line("cluster: %s (%s)", name, strings.Replace(c.Why, "--cluster "+name, "--cluster", 1))
+	p.line("cluster: %s (%s)", name, c.Why)
 }
 
 func (p *checkProgress) start(e containers.Event) {

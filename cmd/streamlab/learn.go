@@ -262,6 +262,9 @@ it also removes the topics, groups and namespaces earlier runs left.`,
 			if rep.Removed > 0 {
 				fmt.Fprintf(a.stdout, "Removed %d topics, groups or namespaces left by earlier runs.\n", rep.Removed)
 			}
+			if rep.Warning != "" {
+				fmt.Fprintln(a.stderr, "warning:", rep.Warning)
+			}
 			return nil
 		}),
 	}

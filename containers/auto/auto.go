@@ -41,7 +41,7 @@ func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
 	if opts.UpState != "" && name != "external" {
 		if st, _, _ := up.Read(opts.UpState); st != nil {
 			if ep, ok := st.Clusters[k]; ok && (name == "" || name == "auto" || name == st.Provider) {
-				why := fmt.Sprintf("reusing the %s cluster kept up by `streamlab cluster up` (pid %d)", st.Provider, st.PID)
+				why := fmt.Sprintf("reused: started by `streamlab cluster up` (pid %d)", st.PID)
 				return Choice{external.New(st.Provider+" (kept up)", ep), why}, nil
 			}
 		}
@@ -53,24 +53,24 @@ func Choose(name string, k containers.Kind, opts Options) (Choice, error) {
 			return Choice{}, err
 		}
 		img, _ := p.Image(k)
-		return Choice{p, "chosen with --cluster docker (" + img + ")"}, nil
+		return Choice{p, "chosen with --cluster (" + img + ")"}, nil
 	case "external":
 		p := external.New("external", opts.External)
 		if err := p.Check(k); err != nil {
 			return Choice{}, err
 		}
-		return Choice{p, "chosen with --cluster external (" + opts.External.Auth.String() + ")"}, nil
+		return Choice{p, "chosen with --cluster (" + opts.External.Auth.String() + ")"}, nil
 	case "embedded":
 		if k != containers.Kafka {
 			return Choice{}, fmt.Errorf("the embedded provider runs Kafka only; for %s exercises use --cluster local (Java 17+ and scripts/fetch-%s)", k, k)
 		}
-		return Choice{embedded.New(), "chosen with --cluster embedded"}, nil
+		return Choice{embedded.New(), "chosen with --cluster"}, nil
 	case "local":
 		p := local.New(opts.Local)
 		if err := p.Check(k); err != nil {
 			return Choice{}, err
 		}
-		return Choice{p, "chosen with --cluster local"}, nil
+		return Choice{p, "chosen with --cluster"}, nil
 	case "", "auto":
 		d := docker.New(opts.Docker)
 		derr := d.Check(k)

@@ -51,9 +51,18 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	if start == nil {
 		start = func(containers.Event) {}
 	}
-	cl, choice, err := s.StartCluster(ctx, containers.Kind(ex.Cluster), start)
-	if choice.Provider != nil && req.Cluster != nil {
-		req.Cluster(choice)
+	kind := containers.Kind(ex.Cluster)
+	var told auto.Choice
+	if req.Cluster != nil && s.Cluster(kind) == nil {
+		// Say which provider before its start-up events, not after.
+		if c, err := s.Choice(kind); err == nil {
+			told = c
+			req.Cluster(c)
+		}
+	}
+	cl, choice, err := s.StartCluster(ctx, kind, start)
+	if req.Cluster != nil && choice.Provider != nil && (told.Provider == nil || told.Provider.Name() != choice.Provider.Name()) {
+		req.Cluster(choice) // a fallback, or a cluster already running
 	}
 	if err != nil {
 		return notChecked(ex, "starting the cluster: "+err.Error(), "the cluster did not start"), nil

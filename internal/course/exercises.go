@@ -72,6 +72,9 @@ type ResetReport struct {
 	Dir     string // the exercise's folder
 	Backup  string // where the replaced files are kept; "" if none were
 	Removed int    // topics, groups and namespaces of earlier runs removed
+	// Warning says what could not be cleaned up on the cluster; the
+	// starter was restored all the same.
+	Warning string
 }
 
 // Reset restores an exercise's pristine starter in the workspace, keeping
@@ -94,8 +97,10 @@ func (s *Session) Reset(ctx context.Context, id string) (ResetReport, error) {
 	if err := s.RemoveRun(ctx, id); err != nil {
 		s.log.Warn("removing the kept run", "exercise", id, "err", err)
 	}
-	rep.Removed, err = s.removeLeftovers(ctx, ex)
-	return rep, err
+	if rep.Removed, err = s.removeLeftovers(ctx, ex); err != nil {
+		rep.Warning = err.Error()
+	}
+	return rep, nil
 }
 
 func (s *Session) removeLeftovers(ctx context.Context, ex *catalogue.Exercise) (int, error) {
