@@ -13,6 +13,7 @@ import (
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/config"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/workspace"
@@ -112,6 +113,17 @@ func (a *app) open(o sessionOptions) (*course.Session, error) {
 	}
 	a.warn()
 	return sess, nil
+}
+
+// openExercise opens a session and finds the exercise named on the
+// command line (an id, or a slug only one exercise has).
+func (a *app) openExercise(name string) (*course.Session, *catalogue.Exercise, error) {
+	sess, err := a.open(sessionOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	ex, err := sess.Exercise(name)
+	return sess, ex, err
 }
 
 // warn prints the sessions' warnings not printed yet.

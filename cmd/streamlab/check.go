@@ -49,11 +49,7 @@ JUnit XML.
 			if !slices.Contains(result.Formats, format) {
 				return usage("unknown format %q (use %s)", format, strings.Join(result.Formats, ", "))
 			}
-			sess, err := a.open(sessionOptions{})
-			if err != nil {
-				return err
-			}
-			ex, err := sess.Exercise(args[0])
+			sess, ex, err := a.openExercise(args[0])
 			if err != nil {
 				return err
 			}

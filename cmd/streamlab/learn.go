@@ -199,11 +199,7 @@ func (a *app) hintCommand() *cobra.Command {
 		Args:              exerciseArg,
 		ValidArgsFunction: a.completeExercises,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			sess, err := a.open(sessionOptions{})
-			if err != nil {
-				return err
-			}
-			ex, err := sess.Exercise(args[0])
+			sess, ex, err := a.openExercise(args[0])
 			if err != nil {
 				return err
 			}
@@ -240,11 +236,7 @@ it also removes the topics, groups and namespaces earlier runs left.`,
 		Args:              exerciseArg,
 		ValidArgsFunction: a.completeExercises,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			sess, err := a.open(sessionOptions{})
-			if err != nil {
-				return err
-			}
-			ex, err := sess.Exercise(args[0])
+			sess, ex, err := a.openExercise(args[0])
 			if err != nil {
 				return err
 			}
@@ -284,11 +276,7 @@ remembered, and the solution is written into your workspace too.`,
 		Args:              exerciseArg,
 		ValidArgsFunction: a.completeExercises,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			sess, err := a.open(sessionOptions{})
-			if err != nil {
-				return err
-			}
-			ex, err := sess.Exercise(args[0])
+			sess, ex, err := a.openExercise(args[0])
 			if err != nil {
 				return err
 			}
