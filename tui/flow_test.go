@@ -120,8 +120,15 @@ func TestFlowLessonToPassingCheck(t *testing.T) {
 			t.Errorf("missing %q:\n%s", want, scr)
 		}
 	}
+	// The run's output stays after the pass, and the next exercise is
+	// one key away.
+	s.waitFor(5*time.Second, "Program output", "produced 120 records", "n: next exercise")
 	s.press("i")
 	s.waitFor(10*time.Second, "topic sl-keyed-producer-topic-", "6 partitions · 120 records", "p5")
+	s.press("esc")
+	s.waitFor(5*time.Second, "n: next exercise")
+	s.press("n")
+	s.waitFor(5*time.Second, "› kafka/consumer-group", "Total each customer's orders as a consumer group")
 	s.quit(env)
 	if !env.Session.Progress().Get("kafka/keyed-producer").Done {
 		t.Error("the pass was not saved")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -273,6 +274,7 @@ func (m *Model) clusterStarted(str *stream, msg common.ClusterStartedMsg) tea.Cm
 	s.Took = m.c.Now().Sub(s.Started)
 	if msg.Choice.Provider != nil {
 		s.Provider, s.Why = msg.Choice.Provider.Name(), msg.Choice.Why
+		s.KeptUp = strings.HasSuffix(s.Provider, "(kept up)")
 	}
 	waiting := m.waiting[msg.Kind]
 	delete(m.waiting, msg.Kind)
@@ -304,6 +306,40 @@ func (m *Model) clusterStarted(str *stream, msg common.ClusterStartedMsg) tea.Cm
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// choose asks, in a command, which provider would serve each kind of
+// cluster the course uses: a kept-up cluster shows as such before the
+// first check reuses it. Auto's look for Docker can take a moment, so the
+// home screen draws first.
+func (m *Model) choose() tea.Cmd {
+	used := map[containers.Kind]bool{}
+	for _, ex := range m.c.Session.Catalogue().Exercises {
+		used[containers.Kind(ex.Cluster)] = true
+	}
+	var cmds []tea.Cmd
+	for _, k := range common.Kinds {
+		if !used[k] {
+			continue
+		}
+		sess := m.c.Session
+		cmds = append(cmds, func() tea.Msg {
+			choice, err := sess.Choice(k)
+			return common.ClusterChoiceMsg{Kind: k, Choice: choice, Err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// chosen notes a kind's provider for a cluster not started yet.
+func (m *Model) chosen(msg common.ClusterChoiceMsg) {
+	s := m.c.Clusters.Get(msg.Kind)
+	if s.State != common.ClusterIdle || msg.Err != nil || msg.Choice.Provider == nil {
+		return
+	}
+	s.Provider, s.Why = msg.Choice.Provider.Name(), msg.Choice.Why
+	s.KeptUp = strings.HasSuffix(s.Provider, "(kept up)")
+	m.c.Clusters.Set(s)
 }
 
 // shutdownDoneMsg ends the program once everything is stopped.

@@ -132,10 +132,12 @@ func New(ctx context.Context, opts Options) *Model {
 	return m
 }
 
-// Init asks the terminal for its background (for the colours) and shows
-// a warning about the progress file, if there is one.
+// Init asks the terminal for its background (for the colours), which
+// provider each kind of cluster would use (a cluster kept up by `cluster
+// up` is reused, not started), and shows a warning about the progress
+// file, if there is one.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.choose()}
 	if m.active == setupScreen {
 		cmds = append(cmds, m.setup.Init())
 	}
@@ -251,6 +253,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.requestCheck(msg.ExerciseID)
 	case common.CheckCancelMsg:
 		return m, m.cancelCheck(msg.ExerciseID)
+	case common.ClusterChoiceMsg:
+		m.chosen(msg)
+		return m, m.broadcast(common.ClusterChangedMsg{Kind: msg.Kind})
 	case common.ClusterRequestMsg:
 		return m, m.startCluster(msg.Kind, false)
 	case common.ClusterCancelMsg:
@@ -372,6 +377,10 @@ func (m *Model) View() tea.View {
 
 func (m *Model) header() string {
 	st, w := m.c.Styles, m.c.Width
+	right := m.badge()
+	if p := m.progress(); p != "" {
+		right = strings.TrimLeft(right+"  "+p, " ")
+	}
 	crumbs := []string{st.Title.Render("streamlab")}
 	switch m.active {
 	case lessonScreen:
@@ -386,9 +395,15 @@ func (m *Model) header() string {
 	case clusterScreen, helpScreen:
 		crumbs = append(crumbs, m.screen(m.active).Title())
 	}
-	left := strings.Join(crumbs, st.Crumb.Render(" › "))
-	right := m.badge()
-	left = common.Truncate(left, max(w-lipgloss.Width(right)-3, 8))
+	sep := st.Crumb.Render(" › ")
+	room := max(w-lipgloss.Width(right)-3, 8)
+	if over := lipgloss.Width(strings.Join(crumbs, sep)) - room; over > 0 && len(crumbs) > 2 {
+		// The lab's title gives way first: the exercise's id says where
+		// the learner is.
+		mid := crumbs[1]
+		crumbs[1] = common.Truncate(mid, max(lipgloss.Width(mid)-over, 6))
+	}
+	left := common.Truncate(strings.Join(crumbs, sep), room)
 	gap := max(w-2-lipgloss.Width(left)-lipgloss.Width(right), 1)
 	return common.Truncate(" "+left+strings.Repeat(" ", gap)+right, w)
 }
@@ -411,6 +426,30 @@ func (m *Model) badge() string {
 	return strings.Join(parts, " ")
 }
 
+// progress is the course's progress for the header: exercises done of
+// all, with a bar when there is room for one.
+func (m *Model) progress() string {
+	st, w := m.c.Styles, m.c.Width
+	cat := m.c.Session.Catalogue()
+	total, done := len(cat.Exercises), 0
+	if total == 0 {
+		return ""
+	}
+	for _, ex := range cat.Exercises {
+		if m.c.Session.Progress().Get(ex.ID).Done {
+			done++
+		}
+	}
+	count := st.Muted.Render(fmt.Sprintf("%d/%d", done, total))
+	if w < 40 {
+		return count
+	}
+	return count + " " + common.Bar(st, int64(done), int64(total), min(max(w/8, 4), 16))
+}
+
+// footerView is the status note, or the keys of the screen: ? help and
+// q quit always, and as many of the screen's own (which it lists most
+// important first) as fit before them.
 func (m *Model) footerView(s common.Screen) string {
 	st, w := m.c.Styles, m.c.Width
 	if m.status != "" {
@@ -419,6 +458,20 @@ func (m *Model) footerView(s common.Screen) string {
 		}
 		return common.Truncate(" "+st.Status.Render(m.status), w)
 	}
-	m.footer.SetWidth(max(w-2, 1))
-	return " " + m.footer.ShortHelpView(s.ShortHelp())
+	km := m.c.KeyMap
+	always := []key.Binding{km.Help, km.Quit}
+	var own []key.Binding
+	for _, b := range s.ShortHelp() {
+		if b.Enabled() && b.Help() != km.Help.Help() && b.Help() != km.Quit.Help() {
+			own = append(own, b)
+		}
+	}
+	m.footer.SetWidth(0) // measured here, never cut with …
+	for n := len(own); n >= 0; n-- {
+		v := m.footer.ShortHelpView(append(own[:n:n], always...))
+		if lipgloss.Width(v) <= w-2 || n == 0 {
+			return common.Truncate(" "+v, w)
+		}
+	}
+	return ""
 }

@@ -234,8 +234,14 @@ func (p colocatedParams) Evaluate(ctx context.Context, env *Env) Outcome {
 			len(split), len(parts), what, examples(split), what)
 	}
 	if len(used) < p.MinPartitions {
-		return failed("All records are in %d partition%s (%s), though the topic was made for more. Let the key choose the partition instead of fixing one.",
-			len(used), plural(len(used)), partitionList(used))
+		// "in 1 partition (0)" reads as a count of zero: name the partition.
+		list := partitionList(used)
+		where := "one partition, partition " + list
+		if i := strings.LastIndex(list, ", "); i >= 0 {
+			where = fmt.Sprintf("only %d partitions (partitions %s and %s)", len(used), list[:i], list[i+2:])
+		}
+		return failed("All %d records are in %s, though the topic was made for more. Let the key choose the partition instead of fixing one.",
+			len(recs), where)
 	}
 	return passed("Each of the %d %s values is in a single partition; %d partitions are used.", len(parts), what, len(used))
 }

@@ -55,6 +55,10 @@ func (e *Env) topicStats(ctx context.Context, topic string) (utils.TopicStats, b
 
 // ReadPulsarTopic reads every message a fresh reader finds from the
 // earliest position: what a new subscription would replay.
+// ReplayRole starts the name of the non-durable subscription the grader
+// reads a Pulsar topic with ("streamlab-replay-" and five letters).
+const ReplayRole = "streamlab-replay"
+
 func (e *Env) ReadPulsarTopic(ctx context.Context, topic string) ([]Message, error) {
 	e.mu.Lock()
 	if msgs, ok := e.messages[topic]; ok {
@@ -71,7 +75,9 @@ func (e *Env) ReadPulsarTopic(ctx context.Context, topic string) ([]Message, err
 		Topic:          topic,
 		StartMessageID: pulsar.EarliestMessageID(),
 		// Never leave a durable cursor behind: reading must not change
-		// what the learner's subscriptions see.
+		// what the learner's subscriptions see. The name says whose it is,
+		// so the inspector leaves it out.
+		SubscriptionRolePrefix: ReplayRole,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", topic, err)

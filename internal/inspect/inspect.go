@@ -45,8 +45,9 @@ type Topic struct {
 	Partitions []Partition // Kafka
 	Err        string      // why the topic could not be read, if it could not
 
-	// Pulsar: messages published to and delivered from the topic since the
-	// broker loaded it, and the producers connected now.
+	// Pulsar: messages published to the topic since the broker loaded it,
+	// what its subscriptions delivered (not the grader's replay reader),
+	// and the producers connected now.
 	MsgIn, MsgOut int64
 	Producers     int
 	// Partitioned is the number of partitions of a partitioned Pulsar

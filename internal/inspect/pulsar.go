@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/checks"
 )
 
 // pulsarBudget bounds one Inspect call: a broker that stops answering
@@ -58,7 +60,8 @@ func NewPulsar(ep containers.Endpoints) (*Pulsar, error) {
 func (p *Pulsar) Close() {}
 
 // Inspect reads the statistics of the target's topics: every subscription
-// on them (the target's and any other the program made), and the target's
+// on them (the target's and any other the program made, but not nameless
+// readers such as the grader's replay), and the target's
 // subscriptions that no topic has. A topic that does not exist (yet) is
 // reported as such; the error is for a broker that does not answer.
 func (p *Pulsar) Inspect(ctx context.Context, t Target) (Snapshot, error) {
@@ -114,8 +117,10 @@ func (p *Pulsar) topic(ctx context.Context, name string) (Topic, []Subscription,
 		switch {
 		case err == nil:
 			t.Exists = true
-			t.MsgIn, t.MsgOut, t.Producers = st.MsgCounterIn, st.MsgCounterOut, len(st.Publishers)
-			return t, subscriptions(name, st.Subscriptions), nil
+			t.MsgIn, t.Producers = st.MsgCounterIn, len(st.Publishers)
+			subs := subscriptions(name, st.Subscriptions)
+			t.MsgOut = delivered(subs)
+			return t, subs, nil
 		case !isStatus(err, http.StatusNotFound):
 			return p.failed(t, err)
 		}
@@ -134,9 +139,10 @@ func (p *Pulsar) topic(ctx context.Context, name string) (Topic, []Subscription,
 	t.Producers = len(ps.Publishers)
 	for _, part := range ps.Partitions {
 		t.MsgIn += part.MsgCounterIn
-		t.MsgOut += part.MsgCounterOut
 	}
-	return t, subscriptions(name, ps.Subscriptions), nil
+	subs := subscriptions(name, ps.Subscriptions)
+	t.MsgOut = delivered(subs)
+	return t, subs, nil
 }
 
 // failed sorts an error: the broker's answer about one topic (denied, an
@@ -149,15 +155,39 @@ func (p *Pulsar) failed(t Topic, err error) (Topic, []Subscription, error) {
 	return t, nil, fmt.Errorf("inspect: reading the statistics of %s from %s: %w", t.Name, p.url, err)
 }
 
+// replayReader matches the subscription of the grader's replay reader
+// (pulsar-client-go appends "-" and five lowercase letters to the role).
+var replayReader = regexp.MustCompile(`^` + checks.ReplayRole + `-[a-z]{5}$`)
+
+// Replay reports whether a subscription is the grader's replay of a
+// topic: not the learner's to see.
+func (s Subscription) Replay() bool { return !s.Durable && replayReader.MatchString(s.Name) }
+
+// delivered is what a topic's subscriptions delivered, the replay readers'
+// left out. The topic's own counter would count the grader's replay as
+// deliveries, even after the reader closed; a subscription that is gone
+// (a reader closed, a subscription deleted) is not counted either.
+func delivered(subs []Subscription) int64 {
+	var n int64
+	for _, s := range subs {
+		n += s.MsgOut
+	}
+	return n
+}
+
+// subscriptions lists a topic's subscriptions, without replay readers.
 func subscriptions(topic string, stats map[string]utils.SubscriptionStats) []Subscription {
 	out := make([]Subscription, 0, len(stats))
 	for name, s := range stats {
-		out = append(out, Subscription{
+		sub := Subscription{
 			Topic: topic, Name: name, Exists: true,
 			Type: s.SubType, Durable: s.IsDurable,
 			Consumers: len(s.Consumers),
 			Backlog:   s.MsgBacklog, Unacked: s.UnAckedMessages, MsgOut: s.MsgOutCounter,
-		})
+		}
+		if !sub.Replay() {
+			out = append(out, sub)
+		}
 	}
 	return out
 }

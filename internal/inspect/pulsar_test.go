@@ -17,6 +17,7 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/inspect"
 )
 
@@ -180,6 +181,42 @@ func TestPulsarSubscriptionsAndBacklog(t *testing.T) {
 	if !slices.Equal(subs, []string{"audit", "workers"}) {
 		t.Errorf("subscriptions on orders after inspection: %q", subs)
 	}
+
+	// The grader replays a topic with a reader, as a fresh subscription
+	// would see it: its non-durable "streamlab-replay-xxxxx" subscription is not the
+	// learner's, and what it read is not counted as delivered, while it
+	// reads or after it closed.
+	replay, err := client.CreateReader(pulsar.ReaderOptions{Topic: orders, StartMessageID: pulsar.EarliestMessageID(), SubscriptionRolePrefix: checks.ReplayRole})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for replay.HasNext() {
+		if _, err := replay.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkReplay := func(when string) {
+		t.Helper()
+		snap, err := in.Inspect(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var delivered int64
+		for _, s := range snap.Subscriptions {
+			if strings.HasPrefix(s.Name, checks.ReplayRole) {
+				t.Errorf("%s: the grader's replay reader is listed: %+v", when, s)
+			}
+			if s.Topic == orders {
+				delivered += s.MsgOut
+			}
+		}
+		if got := snap.Topics[0].MsgOut; got != delivered {
+			t.Errorf("%s: orders delivered %d, want %d (what its subscriptions delivered, without the replay)", when, got, delivered)
+		}
+	}
+	checkReplay("while the replay reads")
+	replay.Close()
+	checkReplay("after the replay")
 }
 
 func publish(t *testing.T, client pulsar.Client, topic string, n int) {

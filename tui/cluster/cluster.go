@@ -193,11 +193,12 @@ func (m *Model) ShortHelp() []key.Binding {
 	case common.ClusterIdle, common.ClusterFailed:
 		b = append(b, km.Start)
 	}
-	b = append(b, km.Down, km.Up)
 	if m.c.Clusters.Get(m.kind()).State == common.ClusterStarting {
-		return append(b, km.Cancel, km.Help)
+		b = append(b, km.Cancel)
+	} else {
+		b = append(b, km.Back)
 	}
-	return append(b, km.Back, km.Help)
+	return append(b, km.Down, km.Up)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {

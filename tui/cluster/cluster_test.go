@@ -329,3 +329,19 @@ func BenchmarkPulsarView(b *testing.B) {
 		}
 	})
 }
+
+// A cluster kept up by `streamlab cluster up` is shown as such before the
+// first check reuses it, with the reason the provider gave.
+func TestKeptUpCluster(t *testing.T) {
+	m, c := newCluster(t)
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Kafka, Provider: "local (kept up)", KeptUp: true,
+		Why: "reusing the local cluster kept up by `streamlab cluster up` (pid 4242)"})
+	tuitest.Msgs(m.Show(""), 100*time.Millisecond)
+	v := plain(m)
+	if !strings.Contains(v, "kafka  ○ kept up · local (kept up) · reused, not started") || !strings.Contains(v, "reusing the local cluster kept up by `streamlab cluster up`") {
+		t.Errorf("the kept-up cluster is not shown:\n%s", v)
+	}
+	if strings.Count(v, "not started") != 2 { // kafka's "reused, not started", pulsar's
+		t.Errorf("only Pulsar is not started:\n%s", v)
+	}
+}

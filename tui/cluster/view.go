@@ -31,6 +31,12 @@ func (m *Model) clustersView() string {
 		head := st.Label.Render(fmt.Sprintf("  %-6s ", k))
 		switch s.State {
 		case common.ClusterIdle:
+			if s.KeptUp {
+				// Nothing to start: the first check connects to it.
+				b.WriteString(head + st.Pass.Render("○ kept up") + st.Muted.Render(" · "+s.Provider+" · reused, not started") + "\n")
+				b.WriteString(st.Muted.Render(wrapIndent(s.Why, w, 9)) + "\n")
+				continue
+			}
 			why := "starts with the first check of a " + string(k) + " exercise"
 			if k == m.kind() {
 				why += ", or now with s"
@@ -41,7 +47,11 @@ func (m *Model) clustersView() string {
 		case common.ClusterStarting:
 			b.WriteString(head + m.spin.View() + st.Busy.Render(" starting") + st.Muted.Render(fmt.Sprintf(" · %s · %s · esc cancels", s.Provider, common.Duration(s.Elapsed(m.c.Now())))) + "\n")
 		case common.ClusterReady:
-			b.WriteString(head + st.Pass.Render("● ready") + st.Muted.Render(fmt.Sprintf(" · %s · started in %s", s.Provider, common.Duration(s.Took))) + "\n")
+			took := "started in " + common.Duration(s.Took)
+			if s.KeptUp {
+				took = "reused"
+			}
+			b.WriteString(head + st.Pass.Render("● ready") + st.Muted.Render(fmt.Sprintf(" · %s · %s", s.Provider, took)) + "\n")
 		case common.ClusterFailed:
 			b.WriteString(head + st.Fail.Render("✗ failed") + st.Muted.Render(fmt.Sprintf(" · %s · after %s", orNone(s.Provider), common.Duration(s.Took))) + "\n")
 		}

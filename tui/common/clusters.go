@@ -34,10 +34,13 @@ type ClusterStatus struct {
 	State    ClusterState
 	Provider string
 	Why      string
-	Started  time.Time     // when the start began
-	Took     time.Duration // start-up time, once ready or failed
-	Events   []containers.Event
-	Err      error
+	// KeptUp marks a cluster kept up by `streamlab cluster up`, which
+	// streamlab reuses instead of starting one.
+	KeptUp  bool
+	Started time.Time     // when the start began
+	Took    time.Duration // start-up time, once ready or failed
+	Events  []containers.Event
+	Err     error
 }
 
 // Elapsed is how long the start has taken, so far or in all.

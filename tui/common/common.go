@@ -59,6 +59,9 @@ type Screen interface {
 	SetSize(width, height int)
 	// Title names the screen in the header.
 	Title() string
+	// ShortHelp is the screen's keys for the footer, most important
+	// first: the footer drops them from the end to fit, and always adds
+	// ? help and q quit itself.
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 }

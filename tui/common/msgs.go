@@ -78,6 +78,13 @@ type (
 	ClusterEventMsg struct{ Event containers.Event }
 	// ClusterChangedMsg says the status of a kind's cluster changed.
 	ClusterChangedMsg struct{ Kind containers.Kind }
+	// ClusterChoiceMsg says which provider would serve a kind's cluster,
+	// before it is started.
+	ClusterChoiceMsg struct {
+		Kind   containers.Kind
+		Choice auto.Choice
+		Err    error
+	}
 	// ClusterStartedMsg ends a start: ready, or failed with Err.
 	ClusterStartedMsg struct {
 		Kind   containers.Kind

@@ -16,7 +16,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/course"
@@ -38,11 +37,12 @@ const (
 
 // Messages of this screen's own commands.
 type (
-	// TaskRenderedMsg carries the task rendered for a width.
+	// TaskRenderedMsg carries the task and the hints rendered for a width.
 	TaskRenderedMsg struct {
 		ExerciseID string
 		Width      int
 		Content    string
+		Hints      []string // each hint, without its number
 	}
 	// FolderMsg says whether the exercise folder exists.
 	FolderMsg struct {
@@ -63,7 +63,8 @@ type (
 	}
 )
 
-// maxOutput is how many lines of program output are kept.
+// maxOutput is how many lines of program output are kept, of the
+// program's own and of its client library's logs each.
 const maxOutput = 400
 
 // Model is one exercise's screen. The root keeps one per opened exercise,
@@ -80,13 +81,17 @@ type Model struct {
 	took    time.Duration
 	stage   grader.Stage
 	tests   []result.Test
-	output  []string
+	output  []string // the program's own lines
+	logs    []string // its client library's log lines
+	all     bool     // show all the output, library logs too
 	res     *result.Result
 	vars    map[string]string
+	live    bool // vars are the running check's: its input files exist
 	spin    spinner.Model
 
 	task      string
 	taskWidth int
+	taskHints []string // rendered hints
 	hints     int
 	solution  []course.SolutionFile
 	confirm   confirmation // what y/n answers, if anything
@@ -155,25 +160,46 @@ func (m *Model) Title() string { return m.ex.Title }
 func (m *Model) SetSize(w, h int) {
 	m.c.SetSize(w, h)
 	m.vp.SetWidth(w)
-	m.vp.SetHeight(max(h-m.chromeHeight(), 1))
 	m.refresh()
 }
 
-// chromeHeight is the lines above and below the viewport.
-func (m *Model) chromeHeight() int { return 4 }
+// chromeHeight is the lines above and below the viewport: title, folder,
+// status, the next exercise after a pass, and the note.
+func (m *Model) chromeHeight() int {
+	if m.passed() {
+		return 5
+	}
+	return 4
+}
+
+// passed reports whether the last check passed.
+func (m *Model) passed() bool {
+	return m.state == Done && m.res != nil && m.res.Status == result.Pass
+}
 
 func (m *Model) textWidth() int { return max(min(m.c.Width, 100), 10) }
 
+// hintIndent is where a hint's text starts: after "  1. ".
+const hintIndent = 5
+
+// renderTask renders the task and the hints, the hints as the task is
+// (inline code and all), to sit under their numbers.
 func (m *Model) renderTask() tea.Cmd {
-	w, id, task, style := m.textWidth(), m.ex.ID, m.ex.Task, m.c.GlamourStyle()
+	w, id, task, hints, style := m.textWidth(), m.ex.ID, m.ex.Task, m.ex.Hints, m.c.GlamourStyle()
 	return func() tea.Msg {
-		out := task
-		if r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w-2)); err == nil {
-			if s, err := r.Render(task); err == nil {
-				out = strings.Trim(s, "\n")
-			}
+		msg := TaskRenderedMsg{ExerciseID: id, Width: w, Content: task}
+		if out, err := common.Markdown(task, w-2, style, -1); err == nil {
+			msg.Content = out
 		}
-		return TaskRenderedMsg{ExerciseID: id, Width: w, Content: out}
+		hw := max(w-2-hintIndent, 10)
+		for _, h := range hints {
+			out, err := common.Markdown(h, hw, style, 0)
+			if err != nil {
+				out = common.Wrap(h, hw)
+			}
+			msg.Hints = append(msg.Hints, out)
+		}
+		return msg
 	}
 }
 
@@ -208,7 +234,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	}
 	switch msg := msg.(type) {
 	case TaskRenderedMsg:
-		m.task, m.taskWidth = msg.Content, msg.Width
+		m.task, m.taskWidth, m.taskHints = msg.Content, msg.Width, msg.Hints
 		if m.taskWidth != m.textWidth() {
 			return m, m.renderTask()
 		}
@@ -223,7 +249,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		if first {
 			m.started = m.c.Now()
-			m.tests, m.output, m.res, m.stage = nil, nil, nil, grader.StagePreparing
+			m.tests, m.output, m.logs, m.res, m.stage = nil, nil, nil, nil, grader.StagePreparing
+			m.live = false
 			m.setNote("", false)
 			m.vp.GotoTop()
 			m.refresh()
@@ -235,6 +262,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 	case common.CheckDoneMsg:
 		m.state = Done
+		m.live = false // the grader removed the run's folder, input files and all
 		m.took = m.c.Now().Sub(m.started)
 		r := msg.Result
 		m.res = &r
@@ -351,18 +379,24 @@ func (m *Model) EditorClosed(msg common.EditorClosedMsg) {
 
 func (m *Model) event(e grader.Event) {
 	switch {
+	case e.Line != "" && LibraryLog(e.Line):
+		m.logs = keepLast(append(m.logs, e.Line), maxOutput)
 	case e.Line != "":
-		m.output = append(m.output, e.Line)
-		if len(m.output) > maxOutput {
-			m.output = m.output[len(m.output)-maxOutput:]
-		}
+		m.output = keepLast(append(m.output, e.Line), maxOutput)
 	case e.Test != nil:
 		m.tests = append(m.tests, *e.Test)
 	case e.Vars != nil:
-		m.vars = e.Vars
+		m.vars, m.live = e.Vars, true
 	case e.Stage != "":
 		m.stage = e.Stage
 	}
+}
+
+func keepLast(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[len(lines)-n:]
+	}
+	return lines
 }
 
 func (m *Model) request(watch bool) tea.Cmd {
@@ -462,6 +496,20 @@ func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 		return m, common.Cmd(common.OpenLabMsg{LabID: m.ex.Lab, Step: m.step()})
 	case key.Matches(msg, km.Cluster):
 		return m, common.Cmd(common.OpenClusterMsg{ExerciseID: m.ex.ID})
+	case key.Matches(msg, km.NextExercise):
+		if !m.passed() && !m.c.Session.Progress().Get(m.ex.ID).Done {
+			return m, nil
+		}
+		if next := m.Next(); next != nil {
+			return m, common.Cmd(common.OpenExerciseMsg{ID: next.ID})
+		}
+		return m, nil
+	case key.Matches(msg, km.Output):
+		if m.hiddenOutput() {
+			m.all = !m.all
+			m.refresh()
+		}
+		return m, nil
 	}
 	var cmd tea.Cmd
 	m.vp, cmd = m.vp.Update(msg)
@@ -533,15 +581,49 @@ func (m *Model) edit() tea.Cmd {
 	})
 }
 
+// Next is the exercise to do after this one: the first not done after it
+// in course order, else before it; nil when every other one is done.
+func (m *Model) Next() *catalogue.Exercise {
+	all := m.c.Session.Catalogue().Exercises
+	at := 0
+	for i, ex := range all {
+		if ex.ID == m.ex.ID {
+			at = i
+		}
+	}
+	for i := 1; i < len(all); i++ {
+		ex := all[(at+i)%len(all)]
+		if !m.c.Session.Progress().Get(ex.ID).Done {
+			return ex
+		}
+	}
+	return nil
+}
+
+// hiddenOutput reports whether o would show more of the program's output.
+func (m *Model) hiddenOutput() bool {
+	return len(m.logs) > 0 || len(m.output) > outputTail
+}
+
+// ShortHelp lists the keys most useful now, most important first: the
+// footer drops them from the end when the terminal is narrow.
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
 	if m.confirm != confirmNone {
 		return []key.Binding{km.Yes, km.No}
 	}
 	if m.state == Running || m.state == Waiting {
-		return []key.Binding{km.Cancel, km.Cluster, km.Down, km.Up, km.Help}
+		return []key.Binding{km.Cancel, km.Cluster, km.Down, km.Up}
 	}
-	return []key.Binding{km.Check, km.Edit, km.Hint, km.Watch, km.Reset, km.Cluster, km.Back, km.Help}
+	b := []key.Binding{km.Check, km.Edit, km.Hint}
+	if m.passed() {
+		b = []key.Binding{km.NextExercise, km.Check, km.Solution}
+	}
+	b = append(b, km.Back, km.Cluster)
+	if m.hiddenOutput() {
+		b = append(b, km.Output)
+	}
+	return append(b, km.Watch, km.Reset, km.Lesson)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -549,7 +631,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{km.Check, km.Cancel, km.Watch, km.Edit},
 		{km.Hint, km.Solution, km.Reset, km.Lesson},
+		{km.NextExercise, km.Output, km.Cluster, km.Back},
 		{km.Up, km.Down, km.PageUp, km.PageDown},
-		{km.Cluster, km.Back, km.Help, km.Quit},
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/catalogue"
@@ -64,8 +66,22 @@ func (m *Model) View() string {
 			foot = st.Muted.Render(m.note)
 		}
 	}
-	out := []string{line1, line2, m.statusLine(), m.vp.View(), foot}
+	out := []string{line1, line2, m.statusLine()}
+	if m.passed() {
+		out = append(out, m.nextLine())
+	}
+	out = append(out, m.vp.View(), foot)
 	return common.Fit(strings.Join(out, "\n"), w, h)
+}
+
+// nextLine offers the next exercise after a pass.
+func (m *Model) nextLine() string {
+	st := m.c.Styles
+	next := m.Next()
+	if next == nil {
+		return st.Pass.Render("★ every exercise of the course is done") + st.Muted.Render(" · esc goes back")
+	}
+	return common.Truncate(st.Next.Render("→ n: next exercise")+st.Muted.Render(" · ")+st.Text.Render(next.Title), m.c.Width)
 }
 
 // statusLine is the one line on the check: what it is doing, or its verdict.
@@ -146,12 +162,9 @@ func (m *Model) refresh() {
 			b.WriteString(st.Error.Render(indent(m.res.Message, 2)) + "\n")
 			b.WriteString(st.Muted.Render(indent("This is not your program's fault: the cluster or streamlab failed.", 2)) + "\n")
 		}
-		if len(m.output) > 0 && (m.state == Running || m.programFailed()) {
+		if len(m.output)+len(m.logs) > 0 {
 			section("Program output")
-			tail := m.output[max(len(m.output)-outputTail, 0):]
-			for _, l := range tail {
-				b.WriteString(st.Output.Render("  │ "+common.Truncate(l, w-4)) + "\n")
-			}
+			b.WriteString(m.outputView(w))
 		}
 	}
 
@@ -172,7 +185,12 @@ func (m *Model) refresh() {
 		rows = append(rows, row{"PULSAR_SERVICE_URL", "the cluster's address", ""}, row{"PULSAR_ADMIN_URL", "its admin API", ""})
 	}
 	for _, v := range m.ex.Variables {
-		rows = append(rows, row{v.Name, describe(v), m.vars[v.Name]})
+		value := m.vars[v.Name]
+		if v.Kind == catalogue.KindFile && value != "" && !m.live {
+			// The grader wrote it in the run's folder, removed with it.
+			value = "generated input (removed after the run)"
+		}
+		rows = append(rows, row{v.Name, describe(v), value})
 	}
 	nameW := 0
 	for _, r := range rows {
@@ -189,8 +207,13 @@ func (m *Model) refresh() {
 
 	m.hintsLine = strings.Count(b.String(), "\n") + 1
 	section(fmt.Sprintf("Hints · %d of %d shown", m.hints, len(m.ex.Hints)))
+	pad := strings.Repeat(" ", hintIndent)
 	for i := 0; i < m.hints && i < len(m.ex.Hints); i++ {
-		b.WriteString(fmt.Sprintf("  %d. ", i+1) + strings.TrimLeft(indent(m.ex.Hints[i], 5), " ") + "\n")
+		text := indent(m.ex.Hints[i], hintIndent) // until the rendered hints come
+		if i < len(m.taskHints) {
+			text = pad + strings.ReplaceAll(m.taskHints[i], "\n", "\n"+pad)
+		}
+		b.WriteString(fmt.Sprintf("%*d. ", hintIndent-2, i+1) + text[hintIndent:] + "\n")
 	}
 	if m.hints < len(m.ex.Hints) {
 		b.WriteString(st.Muted.Render("  h shows the next hint") + "\n")
@@ -202,25 +225,81 @@ func (m *Model) refresh() {
 		for _, f := range m.solution {
 			b.WriteString("  " + st.Code.Render(f.Name) + "\n")
 			for _, l := range strings.Split(strings.TrimRight(f.Text, "\n"), "\n") {
-				b.WriteString(st.Muted.Render("  │ ") + common.Truncate(strings.ReplaceAll(l, "\t", "    "), w-4) + "\n")
+				for _, part := range wrapCode(strings.ReplaceAll(l, "\t", "    "), w-4) {
+					b.WriteString(st.Muted.Render("  │ ") + part + "\n")
+				}
 			}
 		}
 	}
+	m.vp.SetHeight(max(m.c.Height-m.chromeHeight(), 1))
 	m.vp.SetContent(strings.TrimRight(b.String(), "\n"))
 }
 
-// programFailed reports whether the program's own run or build failed, when
-// its output is what the learner needs to see.
-func (m *Model) programFailed() bool {
-	if m.res == nil {
-		return false
+// wrapCode wraps a line of code to w cells, after a space where it can,
+// keeping every character: no code is cut, and the lines it continues on
+// are indented four more than the line, so a continuation reads as one.
+func wrapCode(l string, w int) []string {
+	if w <= 0 || ansi.StringWidth(l) <= w {
+		return []string{l}
 	}
-	for _, t := range m.res.Tests {
-		if t.Status == result.Fail && (t.Name == "the program builds" || t.Name == "the program runs to completion") {
-			return true
+	lead := len(l) - len(strings.TrimLeft(l, " "))
+	pad := strings.Repeat(" ", min(lead+4, w/2))
+	var out []string
+	prefix, room := "", w
+	for ansi.StringWidth(l) > room {
+		fit, space, cells := 0, 0, 0 // bytes that fit; bytes up to the last space that fits
+		for i, r := range l {
+			if cells += ansi.StringWidth(string(r)); cells > room {
+				break
+			}
+			fit = i + len(string(r))
+			if r == ' ' && i >= lead {
+				space = fit
+			}
+		}
+		if space > 0 {
+			fit = space
+		}
+		if fit == 0 { // not even one character fits: take one anyway
+			_, fit = utf8.DecodeRuneInString(l)
+		}
+		out = append(out, prefix+l[:fit])
+		l, prefix, room = l[fit:], pad, max(w-len(pad), 1)
+	}
+	return append(out, prefix+l)
+}
+
+// outputView is the program's output: its own lines first, the last few
+// unless all are asked for (o), and its client library's logs after
+// them, counted until asked for.
+func (m *Model) outputView(w int) string {
+	st := m.c.Styles
+	var b strings.Builder
+	lines := m.output
+	if !m.all && len(lines) > outputTail {
+		b.WriteString(st.Muted.Render(fmt.Sprintf("  … %s before these · o shows all", plural(len(lines)-outputTail, "line"))) + "\n")
+		lines = lines[len(lines)-outputTail:]
+	}
+	if len(m.output) == 0 {
+		b.WriteString(st.Muted.Render("  nothing of its own yet; only its client library logged") + "\n")
+	}
+	for _, l := range lines {
+		// The program's own lines wrap: they are what the learner reads.
+		for _, part := range strings.Split(ansi.Wrap(l, max(w-4, 8), ""), "\n") {
+			b.WriteString(st.Output.Render("  │ "+part) + "\n")
 		}
 	}
-	return m.res.Status == result.Error
+	switch {
+	case len(m.logs) == 0:
+	case m.all:
+		b.WriteString(st.Muted.Render(fmt.Sprintf("  %s of its client library · o hides them", plural(len(m.logs), "log line"))) + "\n")
+		for _, l := range m.logs {
+			b.WriteString(st.Muted.Render("  ┆ "+common.Truncate(l, w-4)) + "\n")
+		}
+	default:
+		b.WriteString(st.Muted.Render(fmt.Sprintf("  + %s · o shows them", plural(len(m.logs), "client-library log line"))) + "\n")
+	}
+	return b.String()
 }
 
 // describe says what a variable is, in a few words.

@@ -53,10 +53,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
-	return []key.Binding{km.Back, km.Quit}
+	return []key.Binding{km.Back}
 }
 
-func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+func (m *Model) FullHelp() [][]key.Binding {
+	km := m.c.KeyMap
+	return [][]key.Binding{{km.Back, km.Quit}}
+}
 
 func (m *Model) View() string {
 	st := m.c.Styles
@@ -70,11 +73,15 @@ func (m *Model) View() string {
 	b.WriteString(st.Section.Render("Everywhere") + "\n\n")
 	km := m.c.KeyMap
 	b.WriteString(m.h.FullHelpView([][]key.Binding{{km.Help, km.Back}, {km.Cluster, km.Quit}}) + "\n\n")
+	saved := "Progress is saved in " + m.c.Session.Progress().Path() + "."
+	if m.c.Session.Progress().Path() == "" {
+		saved = "Progress is kept only until you quit: its file could not be used (see the warning)."
+	}
 	notes := []string{
 		"streamlab runs your program against a live cluster, then inspects the cluster",
 		"itself: each check says what it saw and what it expected.",
 		"",
-		"Progress is saved in " + m.c.Session.Progress().Path() + ".",
+		saved,
 		"Watch mode (w) checks again on every save. Where saves go unnoticed (network",
 		"or container mounts), start streamlab with STREAMLAB_WATCH=poll.",
 	}

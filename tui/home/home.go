@@ -112,7 +112,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 
 func (m *Model) ShortHelp() []key.Binding {
 	km := m.c.KeyMap
-	return []key.Binding{km.Up, km.Down, km.Open, km.Cluster, km.Help, km.Quit}
+	return []key.Binding{km.Up, km.Down, km.Open, km.Cluster}
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -279,6 +279,9 @@ func ClusterLine(c common.Common, s common.ClusterStatus) string {
 		}
 		return name + st.Busy.Render("◌ "+stage) + st.Muted.Render(fmt.Sprintf(" · %s · %s", s.Provider, common.Duration(s.Elapsed(c.Now()))))
 	case common.ClusterReady:
+		if s.KeptUp {
+			return name + st.Pass.Render("● ready") + st.Muted.Render(fmt.Sprintf(" · %s · reused", s.Provider))
+		}
 		return name + st.Pass.Render("● ready") + st.Muted.Render(fmt.Sprintf(" · %s · started in %s", s.Provider, common.Duration(s.Took)))
 	case common.ClusterFailed:
 		msg := "failed"
@@ -286,6 +289,9 @@ func ClusterLine(c common.Common, s common.ClusterStatus) string {
 			msg = "failed: " + firstLine(s.Err.Error())
 		}
 		return name + st.Fail.Render("✗ "+msg)
+	}
+	if s.KeptUp {
+		return name + st.Pass.Render("○ kept up") + st.Muted.Render(" (streamlab cluster up) · reused by your first check")
 	}
 	if s.Kind == containers.Pulsar && c.Session.ProviderName() == "embedded" {
 		// Known without asking anything: the in-process cluster is Kafka only.

@@ -23,6 +23,8 @@ type KeyMap struct {
 	Reset              key.Binding
 	Watch              key.Binding
 	Solution           key.Binding
+	NextExercise       key.Binding
+	Output             key.Binding
 	Yes, No            key.Binding
 	Start              key.Binding
 }
@@ -50,8 +52,11 @@ func Default() *KeyMap {
 		Reset:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reset")),
 		Watch:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "watch")),
 		Solution: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "solution")),
-		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
-		Start:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start cluster")),
+		// n is also the lesson's next step, and "no" while a question waits.
+		NextExercise: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next exercise")),
+		Output:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "all output")),
+		Yes:          key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		No:           key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		Start:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "start cluster")),
 	}
 }

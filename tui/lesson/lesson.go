@@ -11,7 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/glamour/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/tui/common"
@@ -44,7 +44,11 @@ type Model struct {
 
 // New returns an empty lesson screen; Open picks the lab.
 func New(c common.Common) *Model {
-	return &Model{c: c, vp: viewport.New(), rendered: map[renderKey]string{}, pending: map[renderKey]bool{}}
+	m := &Model{c: c, vp: viewport.New(), rendered: map[renderKey]string{}, pending: map[renderKey]bool{}}
+	// Glamour wraps the text, but not a table too wide for a narrow
+	// terminal: wrap what is left rather than cut it.
+	m.vp.SoftWrap = true
+	return m
 }
 
 // Open shows a lab at a step and returns the command that renders it.
@@ -74,6 +78,7 @@ func (m *Model) goTo(step int) tea.Cmd {
 	}
 	m.step = max(min(step, len(m.lab.Steps)-1), 0)
 	m.link = 0
+	m.layout() // the step's links take their own lines
 	return m.show()
 }
 
@@ -124,29 +129,69 @@ func Markdown(st catalogue.Step) string {
 func Render(lab *catalogue.Lab, step, width int, style string) tea.Cmd {
 	md := Markdown(lab.Steps[step])
 	return func() tea.Msg {
-		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(width-2))
-		if err != nil {
-			return RenderedMsg{LabID: lab.ID, Step: step, Width: width, Err: err}
-		}
-		out, err := r.Render(md)
-		return RenderedMsg{LabID: lab.ID, Step: step, Width: width, Content: strings.TrimRight(out, "\n "), Err: err}
+		out, err := common.Markdown(md, width-2, style, -1)
+		// A blank line under the step line, as glamour starts a document.
+		return RenderedMsg{LabID: lab.ID, Step: step, Width: width, Content: "\n" + out, Err: err}
 	}
 }
 
 func (m *Model) SetSize(w, h int) {
 	m.c.SetSize(w, h)
-	m.vp.SetWidth(w)
-	m.vp.SetHeight(max(h-m.chromeHeight(), 1))
+	m.layout()
+}
+
+// layout gives the text what the step line, the scroll note and the
+// step's links leave of the screen. It depends on the step: the viewport
+// must be exactly as tall as what is shown of it, or it would call itself
+// at the bottom with lines still hidden below.
+func (m *Model) layout() {
+	m.vp.SetWidth(max(m.c.Width, 1))
+	m.vp.SetHeight(max(m.c.Height-m.chromeHeight(), 1))
 }
 
 // chromeHeight is the lines around the text: the step line above, the
-// exercise links below.
+// scroll note and the exercise links below.
 func (m *Model) chromeHeight() int {
 	n := 2
-	if m.lab != nil && len(m.links()) > 0 {
-		n += 2
+	if ls := m.linkLines(); len(ls) > 0 {
+		n += 1 + len(ls)
 	}
 	return n
+}
+
+// linkLines lays out the step's exercise links, as many to a line as fit,
+// so that none is cut.
+func (m *Model) linkLines() []string {
+	st, w := m.c.Styles, max(m.c.Width, 1)
+	const lead = "Exercise: "
+	var lines []string
+	line := st.Label.Render(lead)
+	n := 0 // links on the line
+	for i, id := range m.links() {
+		title := id
+		if ex := m.c.Session.Catalogue().Exercise(id); ex != nil {
+			title = ex.Title
+		}
+		label := common.Truncate(fmt.Sprintf("[%d] %s", i+1, title), w-len(lead))
+		if i == m.link {
+			label = st.Link.Render(label)
+		} else {
+			label = st.Text.Render(label)
+		}
+		if n > 0 && lipgloss.Width(line)+2+lipgloss.Width(label) > w {
+			lines = append(lines, line)
+			line, n = strings.Repeat(" ", len(lead)), 0
+		}
+		if n > 0 {
+			line += "  "
+		}
+		line += label
+		n++
+	}
+	if n > 0 {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 func (m *Model) links() []string {
@@ -190,7 +235,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if m.lab == nil {
 			return m, nil
 		}
-		m.SetSize(m.c.Width, m.c.Height)
+		m.layout()
 		return m, m.show()
 	case tea.KeyPressMsg:
 		if m.lab == nil {
@@ -238,7 +283,7 @@ func (m *Model) ShortHelp() []key.Binding {
 	} else {
 		b = append(b, km.Down)
 	}
-	return append(b, km.Back, km.Help, km.Quit)
+	return append(b, km.Back)
 }
 
 func (m *Model) FullHelp() [][]key.Binding {
@@ -271,24 +316,9 @@ func (m *Model) View() string {
 		b.WriteString(st.Muted.Render("  rendering…"))
 	}
 	body := common.Fit(b.String(), w, h-m.chromeHeight()+1)
-	var foot []string
-	foot = append(foot, st.Muted.Render(common.Truncate(scrollNote(m.vp), w)))
-	if ls := m.links(); len(ls) > 0 {
-		var parts []string
-		for i, id := range ls {
-			title := id
-			if ex := m.c.Session.Catalogue().Exercise(id); ex != nil {
-				title = ex.Title
-			}
-			label := fmt.Sprintf("[%d] %s", i+1, title)
-			if i == m.link {
-				label = st.Link.Render(label)
-			} else {
-				label = st.Text.Render(label)
-			}
-			parts = append(parts, label)
-		}
-		foot = append(foot, "", common.Truncate(st.Label.Render("Exercise: ")+strings.Join(parts, "  "), w))
+	foot := []string{st.Muted.Render(common.Truncate(scrollNote(m.vp), w))}
+	if ls := m.linkLines(); len(ls) > 0 {
+		foot = append(append(foot, ""), ls...)
 	}
 	return common.Fit(body+"\n"+strings.Join(foot, "\n"), w, h)
 }

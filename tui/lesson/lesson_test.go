@@ -1,6 +1,7 @@
 package lesson_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -120,5 +121,69 @@ func TestStylesChangedRendersAgain(t *testing.T) {
 	_, cmd := m.Update(common.StylesChangedMsg{})
 	if _, ok := tuitest.Find[lesson.RenderedMsg](feed(t, m, cmd)); !ok {
 		t.Fatal("a change of styles should render the step again")
+	}
+}
+
+// At the size the root gives the lesson in an 80×24 terminal, every line
+// of every step can be scrolled into view, the end marker shows only when
+// the last line is on the screen, and every exercise link is shown whole.
+func TestEveryLineReachableAt80x24(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	for _, lab := range env.Session.Catalogue().Labs {
+		for step := range lab.Steps {
+			// As the root does: the size first, then the lab.
+			m := lesson.New(tuitest.Common(env.Session, 78, 21))
+			m.SetSize(78, 21)
+			msgs := feed(t, m, m.Open(lab.ID, step))
+			r, ok := tuitest.Find[lesson.RenderedMsg](msgs)
+			if !ok {
+				t.Fatalf("%s step %d not rendered", lab.ID, step+1)
+			}
+			var want []string
+			for _, l := range strings.Split(ansi.Strip(r.Content), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					want = append(want, l)
+				}
+			}
+			last := want[len(want)-1]
+			seen := ""
+			for range 200 {
+				v := view(m)
+				seen += v
+				if strings.Contains(v, "end of step") && !strings.Contains(v, last) {
+					t.Errorf("%s step %d: the end marker shows, but the last line %q is hidden:\n%s", lab.ID, step+1, last, v)
+					break
+				}
+				m.Update(tuitest.Key("down"))
+			}
+			for _, l := range want {
+				if !strings.Contains(seen, l) {
+					t.Errorf("%s step %d: the line %q never came into view", lab.ID, step+1, l)
+				}
+			}
+			for i, id := range lab.Steps[step].Exercises {
+				label := fmt.Sprintf("[%d] %s", i+1, env.Session.Catalogue().Exercise(id).Title)
+				if !strings.Contains(view(m), label) {
+					t.Errorf("%s step %d: link %q not shown whole:\n%s", lab.ID, step+1, label, view(m))
+				}
+			}
+		}
+	}
+}
+
+// Rendered markdown has no stray space at the start of a line (inline
+// code's padding), and a list item's wrapped lines sit under its text.
+func TestMarkdownLayout(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{})
+	for _, lab := range env.Session.Catalogue().Labs {
+		for step := range lab.Steps {
+			r, ok := tuitest.Msgs(lesson.Render(lab, step, 78, "dark"), 0)[0].(lesson.RenderedMsg)
+			if !ok || r.Err != nil {
+				t.Fatalf("%s step %d: %v", lab.ID, step+1, r.Err)
+			}
+			for _, p := range tuitest.LayoutProblems(r.Content, 2) {
+				t.Errorf("%s step %d: %s", lab.ID, step+1, p)
+			}
+		}
 	}
 }

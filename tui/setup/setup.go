@@ -78,12 +78,13 @@ func create(sess *course.Session, legacy *workspace.Legacy) tea.Cmd {
 }
 
 func (m *Model) ShortHelp() []key.Binding {
-	km := m.c.KeyMap
 	yes := key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "create it"))
-	return []key.Binding{yes, km.Quit}
+	return []key.Binding{yes}
 }
 
-func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{append(m.ShortHelp(), m.c.KeyMap.Quit)}
+}
 
 func (m *Model) View() string {
 	st := m.c.Styles

@@ -7,16 +7,20 @@ package tuitest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers"
@@ -276,3 +280,40 @@ func Drive(t testing.TB, m tea.Model, first tea.Msg, until func(tea.Msg) bool, t
 
 // buses holds each driven model's message queue.
 var buses sync.Map
+
+var listItem = regexp.MustCompile(`^( *)(• |\d+\. )`)
+
+// LayoutProblems checks rendered markdown (or a screen section of it)
+// for what a reader trips over: raw backticks, a line that starts one
+// space or more right of the margin (inline code's padding wrapped to the
+// line's start), and a list item's wrapped lines that do not sit under
+// the item's text. Table rows are left alone.
+func LayoutProblems(rendered string, margin int) []string {
+	var out []string
+	hang := -1 // the column a list item's wrapped lines start at
+	for _, l := range strings.Split(ansi.Strip(rendered), "\n") {
+		if strings.Contains(l, "`") {
+			out = append(out, fmt.Sprintf("a raw backtick: %q", l))
+		}
+		text := strings.TrimRight(strings.ReplaceAll(l, "\u00a0", " "), " ")
+		if text == "" {
+			hang = -1
+			continue
+		}
+		if strings.ContainsAny(text, "│─┼") {
+			continue
+		}
+		lead := len(text) - len(strings.TrimLeft(text, " "))
+		if m := listItem.FindStringSubmatch(text); m != nil {
+			hang = len(m[1]) + len([]rune(m[2]))
+			continue
+		}
+		switch {
+		case hang >= 0 && lead != hang:
+			out = append(out, fmt.Sprintf("a list item's wrapped line starts at column %d, not under its text at %d: %q", lead, hang, l))
+		case hang < 0 && lead != margin:
+			out = append(out, fmt.Sprintf("a line starts at column %d, not at the margin %d: %q", lead, margin, l))
+		}
+	}
+	return out
+}
