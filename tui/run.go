@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func (m *Model) requestCheck(id string) tea.Cmd {
 		m.queue = append(m.queue, id)
 		return m.setStatus(fmt.Sprintf("%s is being checked; %s is next", m.check.id, id), false)
 	}
-	kind := containers.Kind(ex.Cluster)
+	kind := ex.Cluster
 	m.check = &runningCheck{id: id, done: make(chan struct{})}
 	if m.c.Clusters.Get(kind).State == common.ClusterReady {
 		return m.launch(id)
@@ -205,24 +206,14 @@ func (m *Model) cancelCheck(id string) tea.Cmd {
 	// Still waiting for the cluster: stop waiting, and stop the start if
 	// this check asked for it.
 	ex := m.c.Session.Catalogue().Exercise(id)
-	kind := containers.Kind(ex.Cluster)
-	m.waiting[kind] = remove(m.waiting[kind], id)
+	kind := ex.Cluster
+	m.waiting[kind] = slices.DeleteFunc(m.waiting[kind], func(x string) bool { return x == id })
 	if st := m.starts[kind]; st != nil && st.forCheck && len(m.waiting[kind]) == 0 {
 		st.cancel()
 	}
 	m.check = nil
 	done := common.CheckDoneMsg{ExerciseID: id, Result: result.Result{Exercise: id, Status: result.Error, Message: common.Cancelled}}
 	return tea.Batch(m.broadcast(done), m.next())
-}
-
-func remove(ids []string, id string) []string {
-	out := ids[:0]
-	for _, x := range ids {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // startCluster starts the cluster of kind k unless it is running or
@@ -315,7 +306,7 @@ func (m *Model) clusterStarted(str *stream, msg common.ClusterStartedMsg) tea.Cm
 func (m *Model) choose() tea.Cmd {
 	used := map[containers.Kind]bool{}
 	for _, ex := range m.c.Session.Catalogue().Exercises {
-		used[containers.Kind(ex.Cluster)] = true
+		used[ex.Cluster] = true
 	}
 	var cmds []tea.Cmd
 	for _, k := range common.Kinds {

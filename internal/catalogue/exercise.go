@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/datagen"
 	"go.yaml.in/yaml/v3"
@@ -31,8 +32,8 @@ type Exercise struct {
 // Spec is the content of exercise.yaml.
 type Spec struct {
 	Title   string
-	Cluster string // "kafka" or "pulsar"
-	Task    string // markdown: what the program must do
+	Cluster containers.Kind // kafka or pulsar
+	Task    string          // markdown: what the program must do
 	Files   []string
 	Timeout time.Duration
 	// Build and Run are shell commands run in the exercise folder. A Go
@@ -132,7 +133,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		return Spec{}, false
 	}
 	before := len(c.ps)
-	s := Spec{Title: raw.Title, Cluster: raw.Cluster, Task: raw.Task, Files: raw.Files, Hints: raw.Hints, Run: raw.Run}
+	s := Spec{Title: raw.Title, Cluster: containers.Kind(raw.Cluster), Task: raw.Task, Files: raw.Files, Hints: raw.Hints, Run: raw.Run}
 	root := doc.Content[0]
 	if s.Title == "" {
 		c.add(file, root.Line, "title is missing")
@@ -229,7 +230,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 				c.add(file, n.Line, "check %q refers to variable %s, which the spec does not declare", cs.Name, ref)
 			}
 		}
-		if cs.Check.Needs() != s.Cluster {
+		if containers.Kind(cs.Check.Needs()) != s.Cluster {
 			c.add(file, n.Line, "check %q is a %s check in a %s exercise", cs.Name, cs.Check.Needs(), s.Cluster)
 		}
 		s.Checks = append(s.Checks, cs)
@@ -369,7 +370,7 @@ func loadExercise(fsys fs.FS, dir string, c *collector) (*Exercise, bool) {
 		ID: track + "/" + slug, Track: track, Slug: slug, Dir: dir,
 		SolutionDir: path.Join("solutions", track, folder), Spec: spec,
 	}
-	if spec.Cluster != "" && spec.Cluster != track {
+	if spec.Cluster != "" && string(spec.Cluster) != track {
 		c.add(file, 0, "an exercise in track %s must use cluster %s", track, track)
 	}
 	for _, f := range spec.Files {

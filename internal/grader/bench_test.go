@@ -24,7 +24,7 @@ func benchOverhead(b *testing.B, p containers.Provider, id string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("building the solution: %v\n%s", err, out)
 	}
-	cl := newClusters(b, p).get(containers.Kind(ex.Cluster))
+	cl := newClusters(b, p).get(ex.Cluster)
 	dir := b.TempDir()
 	var overhead, checks time.Duration
 	nChecks := 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,17 +105,17 @@ func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
 	cat := loadCourse(t)
 	cs := newClusters(t, p)
 	for _, ex := range cat.Exercises {
-		if !containsKind(kinds, containers.Kind(ex.Cluster)) {
+		if !slices.Contains(kinds, ex.Cluster) {
 			continue
 		}
 		t.Run(ex.ID+"/solution", func(t *testing.T) {
-			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, ex.SolutionDir, "")
+			r := grade(t, cs.get(ex.Cluster), ex, ex.SolutionDir, "")
 			if r.Status != result.Pass || r.Score != r.MaxScore {
 				t.Fatalf("the solution does not pass:\n%s", describe(r))
 			}
 		})
 		t.Run(ex.ID+"/starter", func(t *testing.T) {
-			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, ex.Dir, "")
+			r := grade(t, cs.get(ex.Cluster), ex, ex.Dir, "")
 			if r.Status != result.Fail {
 				t.Fatalf("the starter should fail its checks:\n%s", describe(r))
 			}
@@ -125,15 +126,6 @@ func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
 			}
 		})
 	}
-}
-
-func containsKind(ks []containers.Kind, k containers.Kind) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 func TestCourseOnEmbeddedKafka(t *testing.T) {

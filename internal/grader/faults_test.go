@@ -23,7 +23,7 @@ type killable interface {
 func testBrokerKilledMidCheck(t *testing.T, p containers.Provider, id string) {
 	ctx := context.Background()
 	ex := loadCourse(t).Exercise(id)
-	cl, err := p.Start(ctx, containers.Kind(ex.Cluster), nil)
+	cl, err := p.Start(ctx, ex.Cluster, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func testBrokerKilledMidCheck(t *testing.T, p containers.Provider, id string) {
 func testBrokerKilledUnderTheProgram(t *testing.T, p containers.Provider, id string) {
 	ctx := context.Background()
 	ex := loadCourse(t).Exercise(id)
-	cl, err := p.Start(ctx, containers.Kind(ex.Cluster), nil)
+	cl, err := p.Start(ctx, ex.Cluster, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

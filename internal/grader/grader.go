@@ -103,7 +103,7 @@ func (g *run) execute(ctx context.Context) {
 		_, _ = rand.Read(b[:])
 		g.res.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	if g.req.Cluster == nil || string(g.req.Cluster.Kind()) != ex.Cluster {
+	if g.req.Cluster == nil || g.req.Cluster.Kind() != ex.Cluster {
 		g.infra("no %s cluster was started for this exercise", ex.Cluster)
 		return
 	}

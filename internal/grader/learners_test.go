@@ -105,7 +105,7 @@ func testSubmissions(t *testing.T, p containers.Provider, kind containers.Kind) 
 				run = strings.ReplaceAll(run, "$PY", pythonWithClients(t))
 			}
 			ex := cat.Exercise(s.exercise)
-			r := grade(t, cs.get(containers.Kind(ex.Cluster)), ex, "grader/testdata/learners", run)
+			r := grade(t, cs.get(ex.Cluster), ex, "internal/grader/testdata/learners", run)
 			if r.Status != s.want {
 				t.Fatalf("status %s, want %s:\n%s", r.Status, s.want, describe(r))
 			}

@@ -1,18 +1,17 @@
-// Package runner runs a learner's program: in its own process group, with a
-// time limit and a cap on the output kept, so that a program that hangs,
-// forks or floods its output is stopped whole and nothing is left running.
+// Package runner runs a learner's program with a time limit and a cap on the
+// output kept, so that a program that hangs, forks or floods its output is
+// stopped whole and nothing it started is left running, whatever process
+// group or session its descendants move to (see supervise_linux.go).
 package runner
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -20,7 +19,7 @@ import (
 type Command struct {
 	Shell   string   // run with sh -c, so any language or tool works
 	Dir     string   // working folder
-	Env     []string // added to the inherited environment
+	Env     []string // added to an ordinary environment (see programEnviron)
 	Timeout time.Duration
 	// KeepBytes is how much output to keep for the report: the first and
 	// last halves, with a marker where the middle was dropped.
@@ -62,8 +61,24 @@ func (r Result) Describe(limit time.Duration) string {
 	return fmt.Sprintf("exited cleanly after %s", r.Duration.Round(10*time.Millisecond))
 }
 
-// grace is how long a stopped program has between SIGTERM and SIGKILL.
-const grace = 2 * time.Second
+const (
+	// grace is how long a stopped program has between SIGTERM and SIGKILL.
+	grace = 2 * time.Second
+	// drain is how long output may keep coming once the program has ended.
+	drain = 500 * time.Millisecond
+)
+
+// program is a started program, run the way the platform allows.
+type program interface {
+	// wait blocks until the program's main process has ended and the
+	// processes it started are stopped, as far as the platform reaches,
+	// and returns its exit code (-1 when a signal ended it).
+	wait() int
+	// terminate asks every process of the program to stop.
+	terminate()
+	// kill stops every process of the program for certain.
+	kill()
+}
 
 // Run starts the command and waits for it. The error is for failures to
 // start at all (no shell, no folder); a program that fails is a Result.
@@ -77,21 +92,29 @@ func Run(ctx context.Context, c Command) (Result, error) {
 	if _, err := os.Stat(c.Dir); err != nil {
 		return Result{ExitCode: -1}, fmt.Errorf("program folder: %w", err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", c.Shell)
-	cmd.Dir = c.Dir
-	cmd.Env = append(os.Environ(), c.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Run owns the pipe, rather than exec.Cmd, so that waiting for the
+	// program and waiting for its output are separate: a descendant that
+	// keeps the output open cannot hold Run up.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return Result{ExitCode: -1}, fmt.Errorf("output pipe for %q: %w", c.Shell, err)
+	}
+	defer r.Close()
 	out := &capture{keep: c.KeepBytes, max: c.MaxBytes, line: c.Line, flood: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Stdin = nil
 
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	began := time.Now()
+	p, err := start(c.Shell, c.Dir, programEnviron(c.Env), w)
+	w.Close()
+	if err != nil {
 		return Result{ExitCode: -1}, fmt.Errorf("starting %q: %w", c.Shell, err)
 	}
-	pgid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(out, r)
+		close(copied)
+	}()
+	done := make(chan int, 1)
+	go func() { done <- p.wait() }()
 
 	var timeout <-chan time.Time
 	if c.Timeout > 0 {
@@ -100,49 +123,110 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		timeout = t.C
 	}
 	res := Result{}
-	var waitErr error
 	select {
-	case waitErr = <-done:
+	case res.ExitCode = <-done:
 	case <-timeout:
 		res.TimedOut = true
-		waitErr = stop(pgid, done)
+		res.ExitCode = stop(p, done)
 	case <-out.flood:
 		res.Flooded = true
-		waitErr = stop(pgid, done)
+		res.ExitCode = stop(p, done)
 	case <-ctx.Done():
 		res.Canceled = true
-		waitErr = stop(pgid, done)
+		res.ExitCode = stop(p, done)
 	}
-	// The shell may have exited while children it started live on in the
-	// group: they are the program's too.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Output a process still holds open (one out of reach, or one handed
+	// the pipe) gets a short window, then is cut off.
+	select {
+	case <-copied:
+	case <-time.After(drain):
+		r.Close()
+		<-copied
+	}
 
-	res.Duration = time.Since(start)
+	res.Duration = time.Since(began)
 	res.Output, res.Truncated = out.String()
-	res.ExitCode = 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(waitErr, &ee):
-		res.ExitCode = ee.ExitCode()
-	case waitErr != nil:
-		res.ExitCode = -1
-	}
 	if res.TimedOut || res.Flooded || res.Canceled {
 		res.ExitCode = -1
 	}
 	return res, nil
 }
 
-// stop ends the whole process group: politely, then for certain.
-func stop(pgid int, done <-chan error) error {
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+// stop ends the whole program: politely, then for certain.
+func stop(p program, done <-chan int) int {
+	p.terminate()
 	select {
-	case err := <-done:
-		return err
+	case code := <-done:
+		return code
 	case <-time.After(grace):
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	p.kill()
 	return <-done
+}
+
+// The program gets an ordinary environment rather than streamlab's own:
+// streamlab's variables hold credentials (STREAMLAB_KAFKA_SASL_PASSWORD,
+// STREAMLAB_PULSAR_TOKEN) and point at the progress file a program could
+// rewrite to forge a pass. An allow-list, because a deny-list would miss
+// whatever streamlab, or a library in it, reads next. What the program
+// needs to reach the cluster comes in Command.Env.
+var (
+	keepNames = setOf(
+		"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "COLORTERM", "NO_COLOR",
+		"LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+		"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
+		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+		"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+		// Go (go help environment): named one by one, as a GO prefix
+		// would also pass GOOGLE_APPLICATION_CREDENTIALS.
+		"GOROOT", "GOPATH", "GOBIN", "GOCACHE", "GOCACHEPROG", "GOMODCACHE", "GOENV", "GOFLAGS",
+		"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH",
+		"GOTOOLCHAIN", "GOTELEMETRY", "GOTELEMETRYDIR", "GOTMPDIR", "GOWORK", "GO111MODULE",
+		"GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64",
+		"GORISCV64", "GOWASM", "GOEXPERIMENT", "GOFIPS140", "GODEBUG", "GOGC", "GOMEMLIMIT",
+		"GOMAXPROCS", "GOTRACEBACK", "GCCGO", "CC", "CXX", "AR", "PKG_CONFIG", "PKG_CONFIG_PATH",
+		"LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH",
+		"JAVA_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "MAVEN_OPTS", "M2_HOME", "GRADLE_USER_HOME",
+		"VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV",
+		"NODE_PATH", "NODE_OPTIONS", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN",
+	)
+	keepPrefixes = []string{"LC_", "CGO_", "PYTHON", "PIP_", "UV_"}
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// programEnviron is the program's environment: the allowed part of
+// streamlab's own, then extra.
+func programEnviron(extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if keepVariable(name) {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+func keepVariable(name string) bool {
+	if strings.HasPrefix(name, "STREAMLAB_") {
+		return false
+	}
+	if keepNames[name] {
+		return true
+	}
+	for _, p := range keepPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // capture keeps the head and tail of the output, passes whole lines to a

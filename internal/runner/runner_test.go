@@ -2,7 +2,11 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,4 +136,256 @@ func assertGone(t *testing.T, pidFile string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("child %d still running", pid)
+}
+
+// A child that moves to its own session and keeps the output open must not
+// hold Run past the main process's exit, nor outlive the run.
+func TestRunDetachedChildHoldingOutputIsKilled(t *testing.T) {
+	needsSubreaper(t)
+	res := runBounded(t, context.Background(), Command{
+		Shell: detached("sleep 1004", "") + `echo started; exit 0`, Dir: t.TempDir(), Timeout: 20 * time.Second,
+	}, 10*time.Second)
+	if res.ExitCode != 0 || res.TimedOut || !strings.Contains(res.Output, "started") {
+		t.Fatalf("result %+v, want a clean exit with its output", res)
+	}
+	assertNoProcess(t, "sleep", "1004")
+}
+
+func TestRunDetachedSilentChildIsKilled(t *testing.T) {
+	needsSubreaper(t)
+	res := runBounded(t, context.Background(), Command{
+		Shell: detached("sleep 1004", ">/dev/null 2>&1") + `echo started; exit 0`, Dir: t.TempDir(), Timeout: 20 * time.Second,
+	}, 10*time.Second)
+	if !res.Success() {
+		t.Fatalf("result %+v, want a clean exit", res)
+	}
+	assertNoProcess(t, "sleep", "1004")
+}
+
+// Cancelling stops the program even when a descendant left the group and
+// the session and holds the output open.
+func TestRunCancelKillsDescendantsInOtherSessions(t *testing.T) {
+	needsSubreaper(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := runBounded(t, ctx, Command{
+		Shell: detached("sleep 1004", "") + `echo started; exec sleep 1005`, Dir: t.TempDir(), Timeout: time.Minute,
+		Line: func(s string) {
+			if s == "started" {
+				cancel()
+			}
+		},
+	}, 10*time.Second)
+	if !res.Canceled {
+		t.Fatalf("result %+v, want cancelled", res)
+	}
+	assertNoProcess(t, "sleep", "1004")
+	assertNoProcess(t, "sleep", "1005")
+}
+
+// timeout(1) puts the program in a process group of its own: the flood stop
+// must reach it all the same, well before timeout's own limit.
+func TestRunFloodStopsProcessesInOtherGroups(t *testing.T) {
+	needsSubreaper(t)
+	res := runBounded(t, context.Background(), Command{
+		Shell: `timeout 30 yes streamlab-1002`, Dir: t.TempDir(), Timeout: time.Minute, KeepBytes: 1000, MaxBytes: 1 << 20,
+	}, 20*time.Second)
+	if !res.Flooded {
+		t.Fatalf("result %+v, want flooded", res)
+	}
+	if res.Duration > 10*time.Second {
+		t.Fatalf("run lasted %s: the flood was not stopped", res.Duration)
+	}
+	assertNoProcess(t, "yes", "streamlab-1002")
+}
+
+// A main process that exits at once ends the run, however long a
+// background child would have kept the output open.
+func TestRunBackgroundChildDoesNotMakeATimeout(t *testing.T) {
+	res := runBounded(t, context.Background(), Command{
+		Shell: `sleep 1001 & echo hi`, Dir: t.TempDir(), Timeout: 20 * time.Second,
+	}, 30*time.Second)
+	if !res.Success() || res.Output != "hi\n" {
+		t.Fatalf("result %+v, want a clean exit that printed hi", res)
+	}
+	if res.Duration > 5*time.Second {
+		t.Fatalf("run lasted %s after the program exited at once", res.Duration)
+	}
+	assertNoProcess(t, "sleep", "1001")
+}
+
+// Only the learner's processes are stopped: the caller's other children
+// (a local cluster's brokers) are left alone.
+func TestRunLeavesCallersOtherChildrenAlone(t *testing.T) {
+	needsSubreaper(t)
+	broker := exec.Command("sleep", "1009")
+	if err := broker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = broker.Process.Kill(); _ = broker.Wait() }()
+	res := runBounded(t, context.Background(), Command{
+		Shell: `(sleep 1003 &); ` + detached("sleep 1004", ">/dev/null 2>&1") + `echo hi`, Dir: t.TempDir(), Timeout: 20 * time.Second,
+	}, 10*time.Second)
+	if !res.Success() {
+		t.Fatalf("result %+v, want a clean exit", res)
+	}
+	assertNoProcess(t, "sleep", "1003")
+	assertNoProcess(t, "sleep", "1004")
+	if err := broker.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("the caller's own child was stopped: %v", err)
+	}
+}
+
+func TestRunReportsHowTheProgramEnded(t *testing.T) {
+	for _, c := range []struct {
+		shell string
+		want  int
+	}{{"exit 0", 0}, {"exit 7", 7}, {"kill -9 $$", -1}, {"streamlab-no-such-command", 127}} {
+		res := runBounded(t, context.Background(), Command{Shell: c.shell, Dir: t.TempDir(), Timeout: 10 * time.Second}, 10*time.Second)
+		if res.ExitCode != c.want || res.TimedOut || res.Canceled || res.Flooded {
+			t.Errorf("%q: result %+v, want exit code %d", c.shell, res, c.want)
+		}
+	}
+}
+
+func TestRunGivesAnOrdinaryEnvironment(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("GOFLAGS", "-mod=mod")
+	t.Setenv("LC_ALL", "C.UTF-8")
+	t.Setenv("STREAMLAB_STATE_DIR", "/tmp/streamlab-state")
+	t.Setenv("STREAMLAB_PULSAR_TOKEN", "secret-token")
+	t.Setenv("STREAMLAB_KAFKA_SASL_PASSWORD", "secret-password")
+	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	res, err := Run(context.Background(), Command{
+		Shell: `env`, Dir: t.TempDir(), Timeout: 10 * time.Second,
+		Env: []string{"TOPIC=orders-1", "STREAMLAB_PROGRAM=/tmp/program"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(res.Output, "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			env[k] = v
+		}
+	}
+	for k, v := range env {
+		if strings.HasPrefix(k, "STREAMLAB_") && k != "STREAMLAB_PROGRAM" || strings.Contains(v, "secret") {
+			t.Errorf("the program sees streamlab's own %s=%s", k, v)
+		}
+	}
+	if _, ok := env["TESTCONTAINERS_RYUK_DISABLED"]; ok {
+		t.Error("the program sees a variable that is not on the allow-list")
+	}
+	want := map[string]string{"HOME": home, "PATH": os.Getenv("PATH"), "GOFLAGS": "-mod=mod", "LC_ALL": "C.UTF-8",
+		"TOPIC": "orders-1", "STREAMLAB_PROGRAM": "/tmp/program"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s=%q, want %q", k, env[k], v)
+		}
+	}
+}
+
+// detached is shell that starts cmd in a session of its own, with the
+// redirections, and waits until it has moved there (so that no race lets
+// the old process-group kill catch it).
+func detached(cmd, redirect string) string {
+	return fmt.Sprintf(`setsid sh -c 'echo > moved; exec %s' %s & while [ ! -e moved ]; do sleep 0.01; done; `, cmd, redirect)
+}
+
+// markers are the processes the trials start, to kill should a trial fail.
+var markers = [][]string{{"sleep", "1001"}, {"sleep", "1003"}, {"sleep", "1004"}, {"sleep", "1005"}, {"yes", "streamlab-1002"}}
+
+// needsSubreaper skips a trial of processes that leave the program's
+// process group where only the group can be reached.
+func needsSubreaper(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux stops processes that leave the program's process group")
+	}
+}
+
+// runBounded runs c, failing the test rather than hanging when Run does
+// not return within limit.
+func runBounded(t *testing.T, ctx context.Context, c Command, limit time.Duration) Result {
+	t.Helper()
+	type ran struct {
+		res Result
+		err error
+	}
+	ch := make(chan ran, 1)
+	go func() {
+		res, err := Run(ctx, c)
+		ch <- ran{res, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		assertNoZombies(t)
+		return r.res
+	case <-time.After(limit):
+		for _, argv := range markers {
+			for _, pid := range processesRunning(argv) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		t.Fatalf("Run did not return within %s", limit)
+		return Result{}
+	}
+}
+
+// assertNoProcess fails when a process whose arguments are argv is still
+// running once the run is over (after a short wait for signals to land),
+// and kills it so that a failing test leaves nothing behind.
+func assertNoProcess(t *testing.T, argv ...string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		pids := processesRunning(argv)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Fatalf("%q is still running (pids %v)", strings.Join(argv, " "), pids)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func processesRunning(argv []string) []int {
+	want := strings.Join(argv, "\x00") + "\x00"
+	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var pids []int
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil || string(b) != want {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// assertNoZombies fails when the test process has a child that exited and
+// was never waited for: whatever Run started, it reaps.
+func assertNoZombies(t *testing.T) {
+	t.Helper()
+	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 1 && f[0] == "Z" && f[1] == strconv.Itoa(os.Getpid()) {
+			t.Errorf("zombie child left: %s", s)
+		}
+	}
 }

@@ -97,7 +97,7 @@ func (m *Model) kind() containers.Kind {
 		return m.run.Cluster.Kind()
 	}
 	if ex := m.c.Session.Catalogue().Exercise(m.exercise); ex != nil {
-		return containers.Kind(ex.Cluster)
+		return ex.Cluster
 	}
 	return containers.Kafka
 }

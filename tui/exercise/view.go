@@ -10,7 +10,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
@@ -89,7 +88,7 @@ func (m *Model) statusLine() string {
 	st := m.c.Styles
 	switch m.state {
 	case Waiting:
-		cs := m.c.Clusters.Get(containers.Kind(m.ex.Cluster))
+		cs := m.c.Clusters.Get(m.ex.Cluster)
 		s := fmt.Sprintf(" waiting for the %s cluster to start", m.ex.Cluster)
 		if cs.Provider != "" {
 			s += fmt.Sprintf(" (%s, %s)", cs.Provider, common.Duration(cs.Elapsed(m.c.Now())))

@@ -255,7 +255,7 @@ func (m *Model) about(lab, ex string) string {
 func (m *Model) clusterLines() []string {
 	used := map[containers.Kind]bool{}
 	for _, ex := range m.c.Session.Catalogue().Exercises {
-		used[containers.Kind(ex.Cluster)] = true
+		used[ex.Cluster] = true
 	}
 	var lines []string
 	for _, k := range common.Kinds {
