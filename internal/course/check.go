@@ -51,7 +51,7 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	if start == nil {
 		start = func(containers.Event) {}
 	}
-	kind := containers.Kind(ex.Cluster)
+	kind := ex.Cluster
 	var told auto.Choice
 	if req.Cluster != nil && s.Cluster(kind) == nil {
 		// Say which provider before its start-up events, not after.

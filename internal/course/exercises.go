@@ -104,7 +104,7 @@ func (s *Session) Reset(ctx context.Context, id string) (ResetReport, error) {
 }
 
 func (s *Session) removeLeftovers(ctx context.Context, ex *catalogue.Exercise) (int, error) {
-	kind := containers.Kind(ex.Cluster)
+	kind := ex.Cluster
 	if s.opts.Config.Cluster != "external" {
 		st, _, _ := up.Read(s.paths.UpState)
 		if st == nil || st.Clusters[kind].KafkaBootstrap == nil && st.Clusters[kind].PulsarServiceURL == "" {
