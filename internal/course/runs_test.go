@@ -292,3 +292,33 @@ func TestAClusterKeptUpUnderAnotherStateFolderIsNamed(t *testing.T) {
 		t.Fatalf("the choice does not mention the cluster kept up elsewhere: %s", c.Why)
 	}
 }
+
+// dead is a provider whose cluster never starts.
+type dead struct{}
+
+func (dead) Name() string { return "local" }
+func (dead) Start(context.Context, containers.Kind, func(containers.Event)) (containers.Cluster, error) {
+	return nil, errors.New("java: not found")
+}
+
+// A cluster that cannot start is an error that still lists every check,
+// so the maximum score reads as the exercise's, not 0.
+func TestAClusterThatCannotStartKeepsTheMaximumScore(t *testing.T) {
+	e := newEnv(t, "local", func(string, containers.Kind, auto.Options) (auto.Choice, error) {
+		return auto.Choice{Provider: dead{}, Why: "test"}, nil
+	})
+	ex := e.exercise(t, keyed)
+	res, err := e.Session.Check(context.Background(), course.CheckRequest{Exercise: ex})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != result.Error || res.MaxScore != ex.MaxScore() || res.MaxScore == 0 || res.Score != 0 {
+		t.Fatalf("status %s, score %d/%d, want error 0/%d", res.Status, res.Score, res.MaxScore, ex.MaxScore())
+	}
+	if !strings.Contains(res.Message, "java: not found") {
+		t.Errorf("message %q does not say why", res.Message)
+	}
+	if p := e.Session.Progress().Get(keyed); p.Attempts != 0 {
+		t.Errorf("an error was recorded as an attempt: %+v", p)
+	}
+}

@@ -50,22 +50,6 @@ type Store struct {
 	Warning string
 }
 
-// DefaultPath is $STREAMLAB_STATE_DIR/progress.json, else under
-// $XDG_STATE_HOME/streamlab, else ~/.local/state/streamlab.
-func DefaultPath() string {
-	dir := os.Getenv("STREAMLAB_STATE_DIR")
-	if dir == "" {
-		if x := os.Getenv("XDG_STATE_HOME"); x != "" {
-			dir = filepath.Join(x, "streamlab")
-		} else if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, ".local", "state", "streamlab")
-		} else {
-			dir = filepath.Join(os.TempDir(), "streamlab-state")
-		}
-	}
-	return filepath.Join(dir, "progress.json")
-}
-
 // Open reads the progress at path (a missing file is an empty progress).
 // It writes nothing unless the file is unreadable, which it sets aside.
 func Open(path string) (*Store, error) {
