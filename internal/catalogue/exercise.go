@@ -109,8 +109,10 @@ type rawSpec struct {
 }
 
 // Default commands for a Go exercise: build once, then run the binary.
+// A learner's program needs no symbol table or debug information, and
+// linking without them takes about a third less time.
 const (
-	DefaultBuild = `go build -o "$STREAMLAB_PROGRAM" .`
+	DefaultBuild = `go build -ldflags="-s -w" -o "$STREAMLAB_PROGRAM" .`
 	DefaultRun   = `"$STREAMLAB_PROGRAM"`
 )
 

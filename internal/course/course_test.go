@@ -30,7 +30,7 @@ type env struct {
 	StateDir string
 }
 
-func newEnv(t *testing.T, provider string, choose func(string, containers.Kind, auto.Options) (auto.Choice, error)) *env {
+func newEnv(t testing.TB, provider string, choose func(string, containers.Kind, auto.Options) (auto.Choice, error)) *env {
 	t.Helper()
 	e := &env{Root: filepath.Join(t.TempDir(), "ws"), StateDir: t.TempDir()}
 	sess, err := course.Open(course.Options{
@@ -54,14 +54,14 @@ func newEnv(t *testing.T, provider string, choose func(string, containers.Kind, 
 }
 
 // Starter is the exercise's folder in the workspace, with its starter.
-func (e *env) Starter(t *testing.T, id string) string {
+func (e *env) Starter(t testing.TB, id string) string {
 	t.Helper()
 	return e.Session.ExerciseDir(e.exercise(t, id))
 }
 
 // Solution copies the reference solution over the workspace's starter,
 // as a learner who solved the exercise would leave it.
-func (e *env) Solution(t *testing.T, id string) string {
+func (e *env) Solution(t testing.TB, id string) string {
 	t.Helper()
 	ex := e.exercise(t, id)
 	dir := e.Session.ExerciseDir(ex)
@@ -77,7 +77,7 @@ func (e *env) Solution(t *testing.T, id string) string {
 	return dir
 }
 
-func (e *env) exercise(t *testing.T, id string) *catalogue.Exercise {
+func (e *env) exercise(t testing.TB, id string) *catalogue.Exercise {
 	t.Helper()
 	ex := e.Session.Catalogue().Exercise(id)
 	if ex == nil {

@@ -38,6 +38,9 @@ type Request struct {
 	Events   func(Event)
 	// BuildTimeout bounds the build step (first builds compile dependencies).
 	BuildTimeout time.Duration
+	// ProgramCache holds built programs, one stable path per program
+	// folder; "" is the user's cache folder.
+	ProgramCache string
 }
 
 // Stage of a run, reported as it happens.
@@ -79,6 +82,8 @@ type run struct {
 	env    *checks.Env
 	tmp    string
 	values map[string]string
+	// program is where the build step writes the program (STREAMLAB_PROGRAM).
+	program string
 }
 
 func (g *run) emit(e Event) {
@@ -121,6 +126,16 @@ func (g *run) execute(ctx context.Context) {
 	}
 	g.tmp = tmp
 	defer os.RemoveAll(tmp)
+	g.program = filepath.Join(tmp, "program")
+	if g.req.Run == "" && ex.Build != "" {
+		bp, err := openProgram(g.req.ProgramCache, g.req.Dir)
+		if err != nil {
+			g.infra("preparing the build: %v", err)
+			return
+		}
+		defer bp.Close()
+		g.program = bp.Path
+	}
 
 	if err := g.be.Connect(ctx); err != nil {
 		g.infra("%v", err)
@@ -202,7 +217,7 @@ func (g *run) programEnv() []string {
 	for _, v := range g.req.Exercise.Variables {
 		env = append(env, v.Name+"="+g.values[v.Name])
 	}
-	return append(env, "STREAMLAB_PROGRAM="+filepath.Join(g.tmp, "program"), "STREAMLAB_SEED="+fmt.Sprint(g.res.Seed))
+	return append(env, "STREAMLAB_PROGRAM="+g.program, "STREAMLAB_SEED="+fmt.Sprint(g.res.Seed))
 }
 
 // build compiles the program when the spec has a build step and no --run
