@@ -104,7 +104,7 @@ func (e *Env) records(ctx context.Context, topicVar string) ([]Record, *Outcome)
 // in the metadata a broker serves: with KRaft, CreateTopics is answered
 // once the controller committed it, and brokers learn of it a moment later
 // (longer on a broker that has just started on a cold JVM).
-const topicSettle = 3 * time.Second
+const topicSettle = 1500 * time.Millisecond
 
 // describeSettled describes a topic, asking again for topicSettle while the
 // broker says it does not exist.
