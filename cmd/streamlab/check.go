@@ -117,6 +117,10 @@ func (p *checkProgress) start(e containers.Event) {
 }
 
 func (p *checkProgress) grader(e grader.Event) {
+	if e.Fault != "" {
+		p.line("grader: %s", e.Fault)
+		return
+	}
 	if e.Stage == "" || e.Line != "" || e.Test != nil || e.Vars != nil {
 		return
 	}

@@ -45,6 +45,12 @@ type Spec struct {
 	Seeds     []Seed
 	Hints     []string
 	Checks    []checks.Spec
+	// Instances is how many copies of the program run at once (1 unless
+	// the spec says), each told its index in INSTANCE and the count in
+	// INSTANCES.
+	Instances int
+	// Faults are what the grader does while the program runs.
+	Faults []Fault
 }
 
 // MaxScore is the sum of the checks' points.
@@ -106,6 +112,8 @@ type rawSpec struct {
 	Seed      []yaml.Node `yaml:"seed"`
 	Hints     []string    `yaml:"hints"`
 	Checks    []yaml.Node `yaml:"checks"`
+	Instances *int        `yaml:"instances"`
+	Faults    []yaml.Node `yaml:"faults"`
 }
 
 // Default commands for a Go exercise: build once, then run the binary.
@@ -180,6 +188,9 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 			if !varName.MatchString(vr.Name) {
 				c.add(file, k.Line, "variable %q must be an UPPER_CASE environment variable name", vr.Name)
 			}
+			if vr.Name == "INSTANCE" || vr.Name == "INSTANCES" {
+				c.add(file, k.Line, "%s is set by the grader (the program's index and the number of instances): give the variable another name", vr.Name)
+			}
 			if _, dup := vars[vr.Name]; dup {
 				c.add(file, k.Line, "variable %s is declared twice", vr.Name)
 			}
@@ -211,6 +222,17 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		}
 		s.Seeds = append(s.Seeds, sd)
 	}
+
+	s.Instances = 1
+	if raw.Instances != nil {
+		s.Instances = *raw.Instances
+		if s.Instances < 1 || s.Instances > MaxInstances {
+			c.add(file, keyLine(root, "instances"), "instances must be 1 to %d, not %d", MaxInstances, s.Instances)
+			s.Instances = 0
+		}
+	}
+	parseFaults(file, raw.Faults, &s, vars, c)
+	s.Instances = max(s.Instances, 1)
 
 	names := map[string]int{} // check name -> line of its first use
 	for i := range raw.Checks {

@@ -61,6 +61,9 @@ type Event struct {
 	Line  string       // program output, when set
 	Test  *result.Test // a finished check, when set
 	Vars  map[string]string
+	// Fault says what the grader did to the program while it ran, when
+	// set (for example "killed instance 0 ... ; started it again").
+	Fault string
 }
 
 // Run grades one attempt. It never panics on bad input and always returns a
@@ -289,7 +292,25 @@ func (g *run) runAndCheck(ctx context.Context) {
 	progCtx, stopProg := context.WithCancelCause(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); g.watchHealth(watchCtx, stopProg) }()
-	res, err := runner.Run(progCtx, runner.Command{Shell: cmd, Dir: g.req.Dir, Env: g.programEnv(), Timeout: ex.Timeout, Line: g.line})
+	var (
+		res      runner.Result
+		err      error
+		fl       *fleet
+		lastRuns []runner.Result
+	)
+	if len(ex.Faults) == 0 && ex.Instances <= 1 {
+		res, err = runner.Run(progCtx, runner.Command{Shell: cmd, Dir: g.req.Dir, Env: g.programEnv(), Timeout: ex.Timeout, Line: g.line})
+		lastRuns = []runner.Result{res}
+	} else {
+		t0 := time.Now()
+		fl = g.runFleet(progCtx, cmd)
+		err = fl.startErr
+		lastRuns = fl.lastRuns()
+		res = runner.Result{Duration: time.Since(t0), Output: fl.output()}
+		for _, r := range lastRuns {
+			res.Canceled = res.Canceled || r.Canceled
+		}
+	}
 	stopWatch()
 	wg.Wait()
 	if down := context.Cause(progCtx); ctx.Err() == nil && down != nil && down != context.Canceled {
@@ -309,16 +330,28 @@ func (g *run) runAndCheck(ctx context.Context) {
 		g.infra("the check was cancelled")
 		return
 	}
-	prog := result.Test{Name: "the program runs to completion", Status: result.Pass, Message: res.Describe(ex.Timeout), Output: res.Output}
-	if !res.Success() {
-		prog.Status = result.Fail
-		if res.ExitCode == 127 && g.req.Run != "" {
+	var prog result.Test
+	var faultTests []result.Test
+	if fl == nil {
+		prog = result.Test{Name: "the program runs to completion", Status: result.Pass, Message: res.Describe(ex.Timeout), Output: res.Output}
+		if !res.Success() {
+			prog.Status = result.Fail
+		}
+	} else {
+		prog, faultTests = fl.tests(ex.Timeout)
+	}
+	for _, r := range lastRuns {
+		if !r.Success() && r.ExitCode == 127 && g.req.Run != "" {
 			g.infra("the command %q was not found (exit status 127)", cmd)
 			return
 		}
 	}
 	g.res.Tests = append(g.res.Tests, prog)
 	g.emit(Event{Test: &prog})
+	for i := range faultTests {
+		g.res.Tests = append(g.res.Tests, faultTests[i])
+		g.emit(Event{Test: &faultTests[i]})
+	}
 
 	g.emit(Event{Stage: StageChecking})
 	t := time.Now()

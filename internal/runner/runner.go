@@ -36,6 +36,7 @@ type Result struct {
 	TimedOut  bool
 	Flooded   bool // stopped for writing more than MaxBytes
 	Canceled  bool
+	Killed    bool // stopped by Process.Kill
 	Output    string
 	Truncated bool
 	Duration  time.Duration
@@ -43,7 +44,7 @@ type Result struct {
 
 // Success reports whether the program ran to a clean exit.
 func (r Result) Success() bool {
-	return r.ExitCode == 0 && !r.TimedOut && !r.Flooded && !r.Canceled
+	return r.ExitCode == 0 && !r.TimedOut && !r.Flooded && !r.Canceled && !r.Killed
 }
 
 // Describe says how the run ended, in a learner's words.
@@ -51,6 +52,8 @@ func (r Result) Describe(limit time.Duration) string {
 	switch {
 	case r.Canceled:
 		return "stopped: the check was cancelled"
+	case r.Killed:
+		return fmt.Sprintf("killed by the grader after %s", r.Duration.Round(10*time.Millisecond))
 	case r.TimedOut:
 		return fmt.Sprintf("stopped after the time limit of %s: does the program exit once its work is done?", limit)
 	case r.Flooded:
@@ -83,6 +86,31 @@ type program interface {
 // Run starts the command and waits for it. The error is for failures to
 // start at all (no shell, no folder); a program that fails is a Result.
 func Run(ctx context.Context, c Command) (Result, error) {
+	p, err := Start(ctx, c)
+	if err != nil {
+		return Result{ExitCode: -1}, err
+	}
+	return p.Wait()
+}
+
+// Process is a started program. Wait must be called once, to collect it;
+// Kill may be called any time, from any goroutine.
+type Process struct {
+	c       Command
+	ctx     context.Context
+	p       program
+	r       *os.File
+	out     *capture
+	copied  chan struct{}
+	done    chan int
+	began   time.Time
+	killReq chan struct{}
+	once    sync.Once
+}
+
+// Start starts the command without waiting for it. The error is for
+// failures to start at all (no shell, no folder).
+func Start(ctx context.Context, c Command) (*Process, error) {
 	if c.KeepBytes <= 0 {
 		c.KeepBytes = 64 << 10
 	}
@@ -90,63 +118,90 @@ func Run(ctx context.Context, c Command) (Result, error) {
 		c.MaxBytes = 32 << 20
 	}
 	if _, err := os.Stat(c.Dir); err != nil {
-		return Result{ExitCode: -1}, fmt.Errorf("program folder: %w", err)
+		return nil, fmt.Errorf("program folder: %w", err)
 	}
-	// Run owns the pipe, rather than exec.Cmd, so that waiting for the
-	// program and waiting for its output are separate: a descendant that
-	// keeps the output open cannot hold Run up.
+	// The runner owns the pipe, rather than exec.Cmd, so that waiting for
+	// the program and waiting for its output are separate: a descendant
+	// that keeps the output open cannot hold Wait up.
 	r, w, err := os.Pipe()
 	if err != nil {
-		return Result{ExitCode: -1}, fmt.Errorf("output pipe for %q: %w", c.Shell, err)
+		return nil, fmt.Errorf("output pipe for %q: %w", c.Shell, err)
 	}
-	defer r.Close()
 	out := &capture{keep: c.KeepBytes, max: c.MaxBytes, line: c.Line, flood: make(chan struct{})}
 
 	began := time.Now()
 	p, err := start(c.Shell, c.Dir, programEnviron(c.Env), w)
 	w.Close()
 	if err != nil {
-		return Result{ExitCode: -1}, fmt.Errorf("starting %q: %w", c.Shell, err)
+		r.Close()
+		return nil, fmt.Errorf("starting %q: %w", c.Shell, err)
 	}
-	copied := make(chan struct{})
+	pr := &Process{c: c, ctx: ctx, p: p, r: r, out: out, began: began,
+		copied: make(chan struct{}), done: make(chan int, 1), killReq: make(chan struct{})}
 	go func() {
 		_, _ = io.Copy(out, r)
-		close(copied)
+		close(pr.copied)
 	}()
-	done := make(chan int, 1)
-	go func() { done <- p.wait() }()
+	go func() { pr.done <- p.wait() }()
+	return pr, nil
+}
 
+// Kill stops every process of the program at once, with SIGKILL and no
+// grace: a crash, as a fault injected by the grader. Wait then reports
+// Killed.
+func (pr *Process) Kill() {
+	pr.once.Do(func() {
+		close(pr.killReq)
+		pr.p.kill()
+	})
+}
+
+// Wait waits for the program to end (or stops it at its time limit, on a
+// flood or when ctx ends) and returns how it ended.
+func (pr *Process) Wait() (Result, error) {
+	defer pr.r.Close()
+	c, p, done, out := pr.c, pr.p, pr.done, pr.out
 	var timeout <-chan time.Time
 	if c.Timeout > 0 {
-		t := time.NewTimer(c.Timeout)
+		t := time.NewTimer(c.Timeout - time.Since(pr.began))
 		defer t.Stop()
 		timeout = t.C
 	}
 	res := Result{}
 	select {
 	case res.ExitCode = <-done:
+	case <-pr.killReq:
+		res.Killed = true
+		res.ExitCode = <-done
 	case <-timeout:
 		res.TimedOut = true
 		res.ExitCode = stop(p, done)
 	case <-out.flood:
 		res.Flooded = true
 		res.ExitCode = stop(p, done)
-	case <-ctx.Done():
+	case <-pr.ctx.Done():
 		res.Canceled = true
 		res.ExitCode = stop(p, done)
+	}
+	// A kill that came as the program ended on its own still counts as
+	// the grader's: the program did not get to finish on its terms.
+	select {
+	case <-pr.killReq:
+		res.Killed = true
+	default:
 	}
 	// Output a process still holds open (one out of reach, or one handed
 	// the pipe) gets a short window, then is cut off.
 	select {
-	case <-copied:
+	case <-pr.copied:
 	case <-time.After(drain):
-		r.Close()
-		<-copied
+		pr.r.Close()
+		<-pr.copied
 	}
 
-	res.Duration = time.Since(began)
+	res.Duration = time.Since(pr.began)
 	res.Output, res.Truncated = out.String()
-	if res.TimedOut || res.Flooded || res.Canceled {
+	if res.TimedOut || res.Flooded || res.Canceled || res.Killed {
 		res.ExitCode = -1
 	}
 	return res, nil

@@ -295,7 +295,7 @@ func detached(cmd, redirect string) string {
 }
 
 // markers are the processes the trials start, to kill should a trial fail.
-var markers = [][]string{{"sleep", "1001"}, {"sleep", "1003"}, {"sleep", "1004"}, {"sleep", "1005"}, {"yes", "streamlab-1002"}}
+var markers = [][]string{{"sleep", "1001"}, {"sleep", "1003"}, {"sleep", "1004"}, {"sleep", "1005"}, {"sleep", "1006"}, {"sleep", "1007"}, {"sleep", "1008"}, {"yes", "streamlab-1002"}}
 
 // needsSubreaper skips a trial of processes that leave the program's
 // process group where only the group can be reached.
@@ -386,6 +386,91 @@ func assertNoZombies(t *testing.T) {
 		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 		if len(f) > 1 && f[0] == "Z" && f[1] == strconv.Itoa(os.Getpid()) {
 			t.Errorf("zombie child left: %s", s)
+		}
+	}
+}
+
+// Kill ends a started program at once, with SIGKILL and no grace period,
+// and with it every process it started, in its own group or not.
+func TestStartKillStopsTheWholeTree(t *testing.T) {
+	dir := t.TempDir()
+	shell := `trap '' TERM; sleep 1006 & ` + detached("sleep 1007", "</dev/null >/dev/null 2>&1") + `echo started; sleep 1008`
+	if runtime.GOOS != "linux" {
+		shell = `trap '' TERM; sleep 1006 & echo started; sleep 1008`
+	}
+	started := make(chan struct{}, 1)
+	p, err := Start(context.Background(), Command{Shell: shell, Dir: dir, Timeout: time.Minute,
+		Line: func(s string) {
+			if s == "started" {
+				started <- struct{}{}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		p.Kill()
+		t.Fatal("the program did not start")
+	}
+	t0 := time.Now()
+	p.Kill()
+	p.Kill() // a second kill is harmless
+	res, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Killed || res.ExitCode != -1 || res.Success() || res.TimedOut || res.Canceled {
+		t.Fatalf("result %+v, want killed", res)
+	}
+	// SIGTERM is ignored above: only a kill without grace ends it this soon.
+	if d := time.Since(t0); d > grace {
+		t.Fatalf("the kill took %s, as long as a polite stop", d)
+	}
+	if !strings.Contains(res.Describe(time.Minute), "killed by the grader") {
+		t.Fatalf("described as %q", res.Describe(time.Minute))
+	}
+	for _, n := range []string{"1006", "1007", "1008"} {
+		assertNoProcess(t, "sleep", n)
+	}
+	assertNoZombies(t)
+}
+
+// A program that ends on its own, started with Start, reads as Run's would.
+func TestStartWaitWithoutKill(t *testing.T) {
+	p, err := Start(context.Background(), Command{Shell: `echo "$INSTANCE"; exit 4`, Dir: t.TempDir(), Env: []string{"INSTANCE=1"}, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Killed || res.ExitCode != 4 || res.Output != "1\n" {
+		t.Fatalf("result %+v", res)
+	}
+	if _, err := Start(context.Background(), Command{Shell: "true", Dir: filepath.Join(t.TempDir(), "gone")}); err == nil {
+		t.Fatal("started in a missing folder")
+	}
+}
+
+// The time Kill takes to end a running program with a child: what a
+// grader's fault adds, besides the trigger's polling and the restart.
+func BenchmarkKill(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		started := make(chan struct{}, 1)
+		p, err := Start(context.Background(), Command{Shell: `sleep 1009 & echo started; sleep 1009`, Dir: b.TempDir(), Timeout: time.Minute,
+			Line: func(string) { started <- struct{}{} }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-started
+		b.StartTimer()
+		p.Kill()
+		if res, _ := p.Wait(); !res.Killed {
+			b.Fatalf("result %+v", res)
 		}
 	}
 }

@@ -379,6 +379,10 @@ func (m *Model) EditorClosed(msg common.EditorClosedMsg) {
 
 func (m *Model) event(e grader.Event) {
 	switch {
+	case e.Fault != "":
+		// What the grader did to the program belongs in its output, where
+		// the program's reaction to it shows.
+		m.output = keepLast(append(m.output, "» streamlab "+e.Fault), maxOutput)
 	case e.Line != "" && LibraryLog(e.Line):
 		m.logs = keepLast(append(m.logs, e.Line), maxOutput)
 	case e.Line != "":

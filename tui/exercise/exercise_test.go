@@ -319,3 +319,16 @@ func TestNoCheckWithoutAFolder(t *testing.T) {
 		t.Fatalf("no way forward offered:\n%s", v)
 	}
 }
+
+// What the grader did to the program (a fault) shows in its output.
+func TestInjectedFaultShowsInTheOutput(t *testing.T) {
+	f := newExercise(t)
+	f.m.Update(common.CheckStartedMsg{ExerciseID: id})
+	f.m.Update(common.CheckEventsMsg{ExerciseID: id, Events: []grader.Event{
+		{Stage: grader.StageRunning}, {Line: "produced 20"},
+		{Fault: "killed instance 0 when TOPIC held 22 records; started it again"},
+	}})
+	if v := view(f.m); !strings.Contains(v, "killed instance 0") {
+		t.Fatalf("the fault is not shown:\n%s", v)
+	}
+}

@@ -1,0 +1,259 @@
+package catalogue
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/streamlab/streamlab/internal/checks"
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxInstances bounds `instances`: each copy of the program is a process
+// tree, and a course machine may have two cores.
+const MaxInstances = 8
+
+// Fault is something the grader does while the learner's program runs,
+// once its trigger holds. Each fault fires at most once.
+//
+// In exercise.yaml a fault is a mapping whose one type key says what it
+// does (`kill: program`), with that type's own settings beside it and a
+// `when:` trigger common to every type, so that later types (a rebalance,
+// lost acknowledgements, a broker restart) are new keys, not a new shape.
+type Fault struct {
+	// Kill is what a kill fault kills: "program" (SIGKILL to the whole
+	// process tree of one instance).
+	Kill     string
+	Instance int  // which instance, 0-based
+	Restart  bool // start it again, with the same environment
+	When     Trigger
+	Line     int
+}
+
+// Type is the fault's type key.
+func (f Fault) Type() string { return "kill" }
+
+// String says what the fault does, in a learner's words.
+func (f Fault) String() string {
+	s := fmt.Sprintf("kill instance %d of the program %s", f.Instance, f.When)
+	if f.Restart {
+		s += ", then start it again"
+	}
+	return s
+}
+
+// Trigger is when a fault fires: exactly one of its fields is set.
+type Trigger struct {
+	After     time.Duration // since the program (all its instances) started
+	Records   *RecordsTrigger
+	Committed *CommittedTrigger
+}
+
+func (t Trigger) String() string {
+	switch {
+	case t.Records != nil:
+		return fmt.Sprintf("once %s holds at least %d records", t.Records.Topic, t.Records.AtLeast)
+	case t.Committed != nil:
+		return fmt.Sprintf("once %s has committed at least %d offsets on %s", t.Committed.Group, t.Committed.AtLeast, t.Committed.Topic)
+	}
+	return fmt.Sprintf("%s after the program started", t.After)
+}
+
+// RecordsTrigger holds once the Kafka topic named by the variable Topic
+// holds at least AtLeast records (counted by offsets, up to the last
+// stable offset, so transaction markers count too).
+type RecordsTrigger struct {
+	Topic   string `yaml:"topic"`
+	AtLeast int64  `yaml:"at_least"`
+}
+
+// CommittedTrigger holds once the group named by the variable Group has
+// committed offsets on Topic's partitions that sum to at least AtLeast.
+type CommittedTrigger struct {
+	Group   string `yaml:"group"`
+	Topic   string `yaml:"topic"`
+	AtLeast int64  `yaml:"at_least"`
+}
+
+// faultTypes are the keys that name a fault's type, with the settings a
+// fault of that type may have besides `when`.
+var faultTypes = map[string][]string{
+	"kill": {"instance", "restart"},
+}
+
+func knownFaults() string {
+	names := make([]string, 0, len(faultTypes))
+	for k := range faultTypes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+type rawKill struct {
+	Kill     string    `yaml:"kill"`
+	Instance *int      `yaml:"instance"`
+	Restart  *bool     `yaml:"restart"`
+	When     yaml.Node `yaml:"when"`
+}
+
+type rawWhen struct {
+	After     yaml.Node `yaml:"after"`
+	Records   yaml.Node `yaml:"records"`
+	Committed yaml.Node `yaml:"committed"`
+}
+
+// parseFaults reads `faults:` for a spec whose variables and instance
+// count are known, adding every problem to c.
+func parseFaults(file string, nodes []yaml.Node, s *Spec, vars map[string]Variable, c *collector) {
+	for i := range nodes {
+		n := &nodes[i]
+		if f, ok := parseFault(file, n, s, vars, c); ok {
+			s.Faults = append(s.Faults, f)
+		}
+	}
+}
+
+func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c *collector) (Fault, bool) {
+	f := Fault{Line: n.Line}
+	if n.Kind != yaml.MappingNode {
+		c.add(file, n.Line, "a fault is a mapping such as {kill: program, when: {after: 2s}} (known faults: %s)", knownFaults())
+		return f, false
+	}
+	settings := map[string]bool{"when": true}
+	for _, ks := range faultTypes {
+		for _, k := range ks {
+			settings[k] = true
+		}
+	}
+	var types []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if _, ok := faultTypes[k.Value]; ok && (len(types) == 0 || types[0].Value != k.Value) {
+			types = append(types, k) // a type given twice is StrictDecode's to report
+		}
+	}
+	switch {
+	case len(types) == 0:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !settings[k.Value] {
+				c.add(file, k.Line, "unknown fault %q (known faults: %s)", k.Value, knownFaults())
+				return f, false
+			}
+		}
+		c.add(file, n.Line, "the fault does not say what it does: give one of %s", knownFaults())
+		return f, false
+	case len(types) > 1:
+		c.add(file, types[1].Line, "one fault does one thing: %q and %q are two faults, so list them separately", types[0].Value, types[1].Value)
+		return f, false
+	}
+
+	var raw rawKill
+	if err := checks.StrictDecode(n, &raw); err != nil {
+		addErr(c, file, 0, err)
+		return f, false
+	}
+	ok := true
+	f.Kill = raw.Kill
+	if raw.Kill != "program" {
+		c.add(file, types[0].Line, "kill must be program, not %q", raw.Kill)
+		ok = false
+	}
+	if raw.Instance != nil {
+		f.Instance = *raw.Instance
+		// s.Instances is 0 when instances itself is wrong: reported already.
+		if s.Instances > 0 && (f.Instance < 0 || f.Instance >= s.Instances) {
+			c.add(file, keyLine(n, "instance"), "instance %d does not exist: instances are numbered 0 to %d (instances: %d)", f.Instance, s.Instances-1, s.Instances)
+			ok = false
+		}
+	}
+	f.Restart = raw.Restart == nil || *raw.Restart
+	if raw.When.Kind == 0 {
+		c.add(file, n.Line, "the fault has no when: give one trigger (after, records or committed)")
+		return f, false
+	}
+	t, tok := parseTrigger(file, &raw.When, s, vars, c)
+	f.When = t
+	return f, ok && tok
+}
+
+func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c *collector) (Trigger, bool) {
+	var t Trigger
+	var raw rawWhen
+	if n.Kind != yaml.MappingNode {
+		c.add(file, n.Line, "when must be a mapping with one trigger: after, records or committed")
+		return t, false
+	}
+	if err := checks.StrictDecode(n, &raw); err != nil {
+		addErr(c, file, 0, err)
+		return t, false
+	}
+	var given []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		given = append(given, n.Content[i])
+	}
+	switch len(given) {
+	case 0:
+		c.add(file, n.Line, "when is empty: give one trigger (after, records or committed)")
+		return t, false
+	case 1:
+	default:
+		c.add(file, given[1].Line, "when has two triggers (%s and %s): a fault fires on one, so give one", given[0].Value, given[1].Value)
+		return t, false
+	}
+	ok := true
+	kafkaOnly := func(k *yaml.Node) {
+		if s.Cluster != "kafka" {
+			c.add(file, k.Line, "a %s trigger reads Kafka, and this is a %s exercise", k.Value, s.Cluster)
+			ok = false
+		}
+	}
+	varOf := func(m *yaml.Node, key, name, kind string) {
+		if vars[name].Kind != kind {
+			what := "the spec declares no such variable"
+			if v, declared := vars[name]; declared {
+				what = "it is a variable of kind " + v.Kind
+			}
+			c.add(file, keyLine(m, key), "%s %q must be a %s variable: %s", key, name, kind, what)
+			ok = false
+		}
+	}
+	atLeast := func(m *yaml.Node, n int64) {
+		if n < 1 {
+			c.add(file, keyLine(m, "at_least"), "at_least must be 1 or more")
+			ok = false
+		}
+	}
+	switch key := given[0]; key.Value {
+	case "after":
+		d, err := time.ParseDuration(raw.After.Value)
+		if raw.After.Kind != yaml.ScalarNode || err != nil || d <= 0 {
+			c.add(file, raw.After.Line, "after %q is not a duration like 2s or 500ms", raw.After.Value)
+			return t, false
+		}
+		t.After = d
+	case "records":
+		var r RecordsTrigger
+		if err := checks.StrictDecode(&raw.Records, &r); err != nil {
+			addErr(c, file, 0, err)
+			return t, false
+		}
+		kafkaOnly(key)
+		varOf(&raw.Records, "topic", r.Topic, KindTopic)
+		atLeast(&raw.Records, r.AtLeast)
+		t.Records = &r
+	case "committed":
+		var r CommittedTrigger
+		if err := checks.StrictDecode(&raw.Committed, &r); err != nil {
+			addErr(c, file, 0, err)
+			return t, false
+		}
+		kafkaOnly(key)
+		varOf(&raw.Committed, "group", r.Group, KindGroup)
+		varOf(&raw.Committed, "topic", r.Topic, KindTopic)
+		atLeast(&raw.Committed, r.AtLeast)
+		t.Committed = &r
+	}
+	return t, ok
+}

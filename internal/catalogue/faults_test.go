@@ -1,0 +1,169 @@
+package catalogue
+
+import (
+	"testing"
+	"time"
+)
+
+// faultLines extend specLines (23 lines) with a group and a file variable,
+// a second instance and three good faults. faultSpec moves the variables
+// into the variables block, so the numbers in the comments are the lines
+// of the file it writes.
+var faultLines = append(append([]string(nil), specLines...),
+	"  GROUP:",                  // 10
+	"    kind: group",           // 11
+	"  INPUT:",                  // 12
+	"    kind: file",            // 13
+	"    generator: orders",     // 14
+	"instances: 2",              // 29
+	"faults:",                   // 30
+	"  - kill: program",         // 31
+	"    instance: 1",           // 32
+	"    restart: false",        // 33
+	"    when:",                 // 34
+	"      records:",            // 35
+	"        topic: TOPIC",      // 36
+	"        at_least: 200",     // 37
+	"  - kill: program",         // 38
+	"    when: {after: 1500ms}", // 39
+	"  - kill: program",         // 40
+	"    when:",                 // 41
+	"      committed:",          // 42
+	"        group: GROUP",      // 43
+	"        topic: TOPIC",      // 44
+	"        at_least: 50",      // 45
+)
+
+// faultSpec writes lines with the new variables after line 9, where the
+// variables block of specLines ends.
+func faultSpec(lines []string) string {
+	out := append([]string(nil), lines[:9]...)
+	out = append(out, lines[23:28]...)
+	out = append(out, lines[9:23]...)
+	return fileOf(append(out, lines[28:]...)...)
+}
+
+// faultEdit is faultSpec with lines from..to (numbered as in the file
+// faultSpec writes) replaced.
+func faultEdit(from, to int, with ...string) string {
+	return edit(fileLines(faultSpec(faultLines)), from, to, with...)
+}
+
+func fileLines(s string) []string {
+	lines := []string{}
+	start := 0
+	for i := range len(s) {
+		if s[i] == '\n' {
+			lines = append(lines, s[start:i])
+			start = i + 1
+		}
+	}
+	return lines
+}
+
+func TestFaultsParse(t *testing.T) {
+	cat, err := Load(course(map[string]string{specFile: faultSpec(faultLines)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := cat.Exercise("kafka/first")
+	if ex.Instances != 2 || len(ex.Faults) != 3 {
+		t.Fatalf("instances %d, faults %+v", ex.Instances, ex.Faults)
+	}
+	f := ex.Faults[0]
+	if f.Kill != "program" || f.Instance != 1 || f.Restart || f.When.Records == nil || *f.When.Records != (RecordsTrigger{Topic: "TOPIC", AtLeast: 200}) || f.Line != 31 {
+		t.Fatalf("first fault %+v", f)
+	}
+	if f := ex.Faults[1]; f.Instance != 0 || !f.Restart || f.When.After != 1500*time.Millisecond {
+		t.Fatalf("second fault %+v: instance 0 and restart are the defaults", f)
+	}
+	if c := ex.Faults[2].When.Committed; c == nil || *c != (CommittedTrigger{Group: "GROUP", Topic: "TOPIC", AtLeast: 50}) {
+		t.Fatalf("third fault %+v", ex.Faults[2])
+	}
+	if got := f.String(); got != "kill instance 1 of the program once TOPIC holds at least 200 records" {
+		t.Fatalf("described as %q", got)
+	}
+	// Without instances or faults, one instance and no fault.
+	cat, err = Load(course(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := cat.Exercise("kafka/first"); ex.Instances != 1 || ex.Faults != nil {
+		t.Fatalf("defaults: instances %d, faults %v", ex.Instances, ex.Faults)
+	}
+}
+
+func TestFaultProblemsAtTheirLine(t *testing.T) {
+	if got := fileLines(faultSpec(faultLines))[30]; got != "  - kill: program" {
+		t.Fatalf("fixture moved: line 31 is %q", got)
+	}
+	cases := []struct {
+		name     string
+		content  string
+		wantLine int
+		wantMsg  string
+	}{
+		{"unknown fault", faultEdit(38, 38, "  - rebalance: GROUP"), 38, `unknown fault "rebalance" (known faults: kill)`},
+		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill"},
+		{"unknown setting", faultEdit(33, 33, "    restrat: false"), 33, `unknown field "restrat"`},
+		{"kill what", faultEdit(38, 38, "  - kill: broker"), 38, `kill must be program, not "broker"`},
+		{"two triggers", faultEdit(39, 39, "    when: {after: 1s,", "      records: {topic: TOPIC, at_least: 1}}"), 40, "when has two triggers (after and records)"},
+		{"no trigger", faultEdit(39, 39, "    restart: true"), 38, "the fault has no when"},
+		{"empty trigger", faultEdit(39, 39, "    when: {}"), 39, "when is empty"},
+		{"unknown trigger", faultEdit(39, 39, "    when: {lag: 5}"), 39, `unknown field "lag"`},
+		{"bad duration", faultEdit(39, 39, "    when: {after: soon}"), 39, `after "soon" is not a duration`},
+		{"negative duration", faultEdit(39, 39, "    when: {after: -1s}"), 39, `after "-1s" is not a duration`},
+		{"undeclared topic", faultEdit(36, 36, "        topic: OUTPUT"), 36, `topic "OUTPUT" must be a topic variable: the spec declares no such variable`},
+		{"topic of the wrong kind", faultEdit(36, 36, "        topic: GROUP"), 36, `topic "GROUP" must be a topic variable: it is a variable of kind group`},
+		{"group of the wrong kind", faultEdit(43, 43, "        group: INPUT"), 43, `group "INPUT" must be a group variable: it is a variable of kind file`},
+		{"at_least zero", faultEdit(45, 45, "        at_least: 0"), 45, "at_least must be 1 or more"},
+		{"unknown records field", faultEdit(37, 37, "        atleast: 200"), 37, `unknown field "atleast"`},
+		{"instance out of range", faultEdit(32, 32, "    instance: 2"), 32, "instance 2 does not exist: instances are numbered 0 to 1"},
+		{"negative instance", faultEdit(32, 32, "    instance: -1"), 32, "instance -1 does not exist"},
+		{"instance with one instance", faultEdit(29, 29, "instances: 1"), 32, "instance 1 does not exist: instances are numbered 0 to 0"},
+		{"too many instances", faultEdit(29, 29, "instances: 9"), 29, "instances must be 1 to 8, not 9"},
+		{"no instances", faultEdit(29, 29, "instances: 0"), 29, "instances must be 1 to 8, not 0"},
+		{"instances a word", faultEdit(29, 29, "instances: two"), 29, "cannot unmarshal !!str `two` into int"},
+		{"restart a word", faultEdit(33, 33, "    restart: later"), 33, "cannot unmarshal !!str `later` into bool"},
+		{"fault not a mapping", faultEdit(38, 39, "  - kill"), 38, "a fault is a mapping"},
+		{"two types in one fault", faultEdit(39, 39, "    kill: program"), 39, `"kill" is given twice`},
+		{"reserved variable", faultEdit(12, 12, "  INSTANCES:"), 12, "INSTANCES is set by the grader"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ps := problemsFor(t, map[string]string{specFile: c.content}, specFile)
+			wantProblemAt(t, ps, specFile, c.wantLine, c.wantMsg)
+			if len(ps) != 1 {
+				t.Fatalf("want one problem, got %v", ps)
+			}
+		})
+	}
+}
+
+// A records or committed trigger reads Kafka: a Pulsar exercise cannot use one.
+func TestKafkaTriggerInPulsarExercise(t *testing.T) {
+	content := fileOf(
+		"title: T",                      // 1
+		"cluster: pulsar",               // 2
+		"files: [main.go]",              // 3
+		"variables:",                    // 4
+		"  TOPIC: {kind: topic}",        // 5
+		"hints: [one, two]",             // 6
+		"checks:",                       // 7
+		"  - name: drained",             // 8
+		"    type: pulsar.subscription", // 9
+		"    topic: TOPIC",              // 10
+		"    subscription: TOPIC",       // 11
+		"faults:",                       // 12
+		"  - kill: program",             // 13
+		"    when:",                     // 14
+		"      records: {topic: TOPIC, at_least: 1}", // 15
+	)
+	file := "exercises/pulsar/01-first/exercise.yaml"
+	ps := problemsFor(t, map[string]string{
+		file:                                content,
+		"exercises/pulsar/01-first/main.go": "package main // TODO\n",
+		"solutions/pulsar/01-first/main.go": "package main\n",
+	}, file)
+	wantProblemAt(t, ps, file, 15, "a records trigger reads Kafka, and this is a pulsar exercise")
+}

@@ -1,0 +1,55 @@
+// Command slowproducer is a learner program for the grader's fault tests:
+// it writes a start marker to TOPIC, then TOTAL records one by one, DELAY
+// apart, each acknowledged before the next, and exits. Every record names
+// the instance (INSTANCE) and this start (the process id), so a test can
+// tell the runs apart in the topic. With GROUP set, it also commits, for
+// that group, offset n on TOPIC's partition 0 after its nth record, as a
+// consumer that has handled n records would.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func main() {
+	total, _ := strconv.Atoi(os.Getenv("TOTAL"))
+	delay, _ := time.ParseDuration(os.Getenv("DELAY"))
+	topic, instance := os.Getenv("TOPIC"), os.Getenv("INSTANCE")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BOOTSTRAP_SERVERS"), ",")...))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	send := func(key string, n int) {
+		v := fmt.Sprintf("%s/%d/%s/%d", instance, os.Getpid(), os.Getenv("INSTANCES"), n)
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: []byte(v)}).FirstErr(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	send("start", 0)
+	fmt.Printf("instance %s started as %d\n", instance, os.Getpid())
+	for n := 1; n <= total; n++ {
+		time.Sleep(delay)
+		send("record", n)
+		if group := os.Getenv("GROUP"); group != "" {
+			var o kadm.Offsets
+			o.Add(kadm.Offset{Topic: topic, Partition: 0, At: int64(n), LeaderEpoch: -1})
+			if err := kadm.NewClient(cl).CommitAllOffsets(ctx, group, o); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+	}
+	fmt.Printf("instance %s wrote %d records\n", instance, total)
+}
