@@ -101,6 +101,19 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	return res, nil
 }
 
+// Prebuild builds the workspace's copy of an exercise ahead of its check
+// (when the learner saves), so that pressing check does not wait for the
+// link. Errors are the check's to report; this one says nothing.
+func (s *Session) Prebuild(ctx context.Context, ex *catalogue.Exercise) {
+	dir := s.ws.ExerciseDir(ex)
+	if moduleRoot(dir) == "" {
+		return
+	}
+	if err := grader.Prebuild(ctx, ex, dir, ""); err != nil {
+		s.log.Debug("prebuild", "exercise", ex.ID, "err", err)
+	}
+}
+
 // programDir is the folder a check runs in, after making sure a program
 // can be graded there.
 func (s *Session) programDir(req CheckRequest) (string, error) {

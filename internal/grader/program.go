@@ -1,6 +1,7 @@
 package grader
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/runner"
 )
 
 // programKeep is how long a built program no check has used is kept.
@@ -27,15 +31,10 @@ type builtProgram struct {
 // openProgram locks the build folder of dir under root (the user's cache
 // when root is "").
 func openProgram(root, dir string) (*builtProgram, error) {
-	if root == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("no cache folder for built programs: %w", err)
-		}
-		root = filepath.Join(cache, "streamlab", "programs")
+	root, folder, err := programFolder(root, dir)
+	if err != nil {
+		return nil, err
 	}
-	sum := sha256.Sum256([]byte(dir))
-	folder := filepath.Join(root, hex.EncodeToString(sum[:8]))
 	if err := os.MkdirAll(folder, 0o755); err != nil {
 		return nil, err
 	}
@@ -51,6 +50,25 @@ func openProgram(root, dir string) (*builtProgram, error) {
 	now := time.Now()
 	_ = os.Chtimes(folder, now, now) // marks it used, for prune
 	return &builtProgram{Path: filepath.Join(folder, "program"), lock: f}, nil
+}
+
+// ProgramPath is where the program in dir is built (cache "" is the
+// user's cache folder).
+func ProgramPath(cache, dir string) (string, error) {
+	_, folder, err := programFolder(cache, dir)
+	return filepath.Join(folder, "program"), err
+}
+
+func programFolder(root, dir string) (string, string, error) {
+	if root == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return "", "", fmt.Errorf("no cache folder for built programs: %w", err)
+		}
+		root = filepath.Join(cache, "streamlab", "programs")
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return root, filepath.Join(root, hex.EncodeToString(sum[:8])), nil
 }
 
 // Close lets the next check of the folder build.
@@ -89,4 +107,23 @@ func prune(root, keep string) {
 			f.Close()
 		}
 	}
+}
+
+// Prebuild builds an exercise's Go program in dir into the path a check
+// would build it to, so that a check soon after finds it up to date: a
+// UI calls it when the learner saves, and the link (most of a check's
+// time) happens before the key press rather than after. Only the default
+// Go build is done ahead: a spec's own build command may need what only
+// a run has. A failed build is not reported: the check will report it.
+func Prebuild(ctx context.Context, ex *catalogue.Exercise, dir, cache string) error {
+	if ex.Build != catalogue.DefaultBuild {
+		return nil
+	}
+	bp, err := openProgram(cache, dir)
+	if err != nil {
+		return err
+	}
+	defer bp.Close()
+	_, err = runner.Run(ctx, runner.Command{Shell: ex.Build, Dir: dir, Env: []string{"STREAMLAB_PROGRAM=" + bp.Path}, Timeout: 5 * time.Minute})
+	return err
 }

@@ -61,6 +61,19 @@ type (
 		Watcher    *watch.Watcher
 		Files      []string
 	}
+	// BuilderStartedMsg carries the watcher that builds on save while
+	// watch mode is off.
+	BuilderStartedMsg struct {
+		ExerciseID string
+		Watcher    *watch.Watcher
+	}
+	// SavedMsg is one burst of saves seen by the builder.
+	SavedMsg struct {
+		ExerciseID string
+		Watcher    *watch.Watcher
+	}
+	// PrebuiltMsg ends a build on save.
+	PrebuiltMsg struct{ ExerciseID string }
 )
 
 // maxOutput is how many lines of program output are kept, of the
@@ -102,7 +115,10 @@ type Model struct {
 
 	watcher  *watch.Watcher
 	watching bool
-	recheck  bool // a save came in during a check
+	// builder builds the program whenever it is saved while watch mode is
+	// off, so that c finds it built: the link is most of a check's time.
+	builder *watch.Watcher
+	recheck bool // a save came in during a check
 
 	vp viewport.Model
 }
@@ -146,13 +162,50 @@ func (m *Model) Dir() string { return m.dir }
 // Watching reports whether watch mode is on.
 func (m *Model) Watching() bool { return m.watching }
 
-// Close stops watch mode.
+// Close stops watch mode and the build on save.
 func (m *Model) Close() {
+	m.stopWatch()
+	if m.builder != nil {
+		m.builder.Close()
+		m.builder = nil
+	}
+}
+
+func (m *Model) stopWatch() {
 	if m.watcher != nil {
 		m.watcher.Close()
 		m.watcher = nil
 	}
 	m.watching = false
+}
+
+// startBuilder watches the folder to build on save, unless watch mode (which
+// checks on save) or a builder already does.
+func (m *Model) startBuilder() tea.Cmd {
+	if m.builder != nil || m.watching || !m.exists {
+		return nil
+	}
+	dir, id, opts := m.dir, m.ex.ID, m.c.Watch
+	log := m.c.Logger
+	return func() tea.Msg {
+		w, err := watch.New(dir, opts)
+		if err != nil {
+			if log != nil {
+				log.Debug("no build on save", "dir", dir, "err", err)
+			}
+			return nil
+		}
+		return BuilderStartedMsg{ExerciseID: id, Watcher: w}
+	}
+}
+
+func waitSaved(id string, w *watch.Watcher) tea.Cmd {
+	return func() tea.Msg {
+		if _, ok := <-w.C; !ok {
+			return nil
+		}
+		return SavedMsg{ExerciseID: id, Watcher: w}
+	}
 }
 
 func (m *Model) Title() string { return m.ex.Title }
@@ -240,6 +293,29 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 	case FolderMsg:
 		m.exists = msg.Exists
+		return m, m.startBuilder()
+	case BuilderStartedMsg:
+		if m.builder != nil || m.watching {
+			msg.Watcher.Close()
+			return m, nil
+		}
+		m.builder = msg.Watcher
+		return m, waitSaved(m.ex.ID, msg.Watcher)
+	case SavedMsg:
+		if msg.Watcher != m.builder {
+			return m, nil
+		}
+		next := waitSaved(m.ex.ID, msg.Watcher)
+		if m.state == Running || m.state == Waiting {
+			return m, next // the check builds it
+		}
+		sess, ex, ctx := m.c.Session, m.ex, m.c.Ctx
+		return m, tea.Batch(next, func() tea.Msg {
+			sess.Prebuild(ctx, ex)
+			return PrebuiltMsg{ExerciseID: ex.ID}
+		})
+	case PrebuiltMsg:
+		return m, nil
 	case common.CheckStartedMsg:
 		first := m.state != Waiting && m.state != Running
 		if msg.Waiting {
@@ -296,6 +372,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		} else {
 			m.setNote("starter restored", false)
 		}
+		m.refresh()
+		return m, m.startBuilder()
 	case common.SolutionMsg:
 		if msg.Err != nil {
 			m.setNote(msg.Err.Error(), true)
@@ -346,6 +424,12 @@ func exerciseOf(msg tea.Msg) string {
 	case TaskRenderedMsg:
 		return msg.ExerciseID
 	case FolderMsg:
+		return msg.ExerciseID
+	case BuilderStartedMsg:
+		return msg.ExerciseID
+	case SavedMsg:
+		return msg.ExerciseID
+	case PrebuiltMsg:
 		return msg.ExerciseID
 	case WatchStartedMsg:
 		return msg.ExerciseID
@@ -536,9 +620,13 @@ func (m *Model) step() int {
 
 func (m *Model) toggleWatch() tea.Cmd {
 	if m.watching {
-		m.Close()
+		m.stopWatch()
 		m.setNote("watch mode off", false)
-		return nil
+		return m.startBuilder()
+	}
+	if m.builder != nil { // watch mode checks on save; building alone is moot
+		m.builder.Close()
+		m.builder = nil
 	}
 	m.watching = true
 	m.setNote("starting watch mode…", false)

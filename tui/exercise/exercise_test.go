@@ -332,3 +332,48 @@ func TestInjectedFaultShowsInTheOutput(t *testing.T) {
 		t.Fatalf("the fault is not shown:\n%s", v)
 	}
 }
+
+// A save while watch mode is off builds the program, so that c does not
+// wait for the link.
+func TestSavingBuildsTheProgramAhead(t *testing.T) {
+	f := newExercise(t)
+	_, cmd := f.m.Update(exercise.FolderMsg{ExerciseID: id, Exists: true})
+	started, ok := tuitest.Find[exercise.BuilderStartedMsg](tuitest.Msgs(cmd, 5*time.Second))
+	if !ok {
+		t.Fatal("no build-on-save watcher")
+	}
+	defer f.m.Close()
+	_, wait := f.m.Update(started)
+	saved := time.Now()
+	if err := os.WriteFile(filepath.Join(f.m.Dir(), "main.go"), []byte(solutionMain(t, f.orig)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, ok := tuitest.Find[exercise.SavedMsg](tuitest.Msgs(wait, 10*time.Second))
+	if !ok {
+		t.Fatal("the save was not seen")
+	}
+	_, cmd = f.m.Update(msg)
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok || len(batch) != 2 {
+		t.Fatalf("a save should re-arm the watcher and build: %#v", cmd())
+	}
+	if _, ok := tuitest.Find[exercise.PrebuiltMsg](tuitest.Msgs(batch[1], 5*time.Minute)); !ok {
+		t.Fatal("the build did not end")
+	}
+	path, err := grader.ProgramPath("", f.m.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.ModTime().Before(saved) {
+		t.Fatalf("the program was not built after the save: %v", err)
+	}
+}
+
+func solutionMain(t *testing.T, pkgDir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(pkgDir, "..", "..", "solutions", "kafka", "02-keyed-producer", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
