@@ -59,6 +59,9 @@ var submissions = []submission{
 	{exercise: "kafka/consumer-group", name: "stops after the first poll", run: "MISTAKE=first-poll go run ./groupmistakes", want: result.Fail,
 		failing: []string{"each customer's latest total is right", "the group committed every partition's end offset"}},
 
+	{exercise: "kafka/partition-ceiling", name: "a group per instance", run: "MISTAKE=own-group go run ./ceilingmistakes", want: result.Fail,
+		failing: []string{"the group had 4 members, 3 of them with partitions", "every order was copied exactly once", "the group committed every partition's end offset"}},
+
 	{exercise: "pulsar/produce-consume", name: "python pulsar-client", run: "$PY python/produce_consume.py", want: result.Pass, python: true},
 	{exercise: "pulsar/produce-consume", name: "subscribes after publishing", run: "MISTAKE=late-subscription go run ./pulsarmistakes", want: result.Fail,
 		failing: []string{"the subscription delivered every message and has no backlog"}},
