@@ -218,6 +218,7 @@ func (b *kafkaBackend) Remove(ctx context.Context, vars []catalogue.Variable, va
 	}
 	var errs []error
 	if len(groups) > 0 {
+		groups = append(groups, b.derivedGroups(ctx, groups)...)
 		if _, err := b.adm.DeleteGroups(ctx, groups...); err != nil {
 			errs = append(errs, err)
 		}
@@ -234,6 +235,27 @@ func (b *kafkaBackend) Remove(ctx context.Context, vars []catalogue.Variable, va
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// derivedGroups are the groups a program named after one it was given
+// (GROUP-0, GROUP-1: a group per instance is a classic mistake). The
+// given names are unique to the run, so whatever starts with one is the
+// run's to remove.
+func (b *kafkaBackend) derivedGroups(ctx context.Context, given []string) []string {
+	listed, err := b.adm.ListGroups(ctx)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range listed.Groups() {
+		for _, g := range given {
+			if strings.HasPrefix(name, g+"-") {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func (b *kafkaBackend) Close() {

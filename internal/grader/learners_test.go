@@ -1,6 +1,7 @@
 package grader_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
 	"github.com/streamlab/streamlab/internal/result"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // A learner submission the course never saw: another client, another
@@ -138,4 +141,32 @@ func TestSubmissionsOnEmbeddedKafka(t *testing.T) {
 		t.Skip("the real-Kafka run covers these; -short skips the embedded repeat")
 	}
 	testSubmissions(t, embedded.New(), containers.Kafka)
+}
+
+// Groups a wrong program derived from the one it was given (one per
+// instance) go with the run, as the given one does.
+func TestDerivedGroupsAreRemovedWithTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs four programs")
+	}
+	ex := loadCourse(t).Exercise("kafka/partition-ceiling")
+	cl := newClusters(t, embedded.New()).get(containers.Kafka)
+	r := grade(t, cl, ex, "internal/grader/testdata/learners", "MISTAKE=own-group go run ./ceilingmistakes")
+	if r.Status != result.Fail {
+		t.Fatalf("the wrong program should fail:\n%s", describe(r))
+	}
+	c, err := kgo.NewClient(kgo.SeedBrokers(cl.Endpoints().KafkaBootstrap...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	listed, err := kadm.NewClient(c).ListGroups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range listed.Groups() {
+		if strings.HasPrefix(g, "sl-partition-ceiling-") {
+			t.Errorf("group %s outlived the run", g)
+		}
+	}
 }
