@@ -38,7 +38,7 @@ func TestCourseMarkdown(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", p.name, err)
 				}
-				for _, problem := range tuitest.LayoutProblems(out, 2) {
+				for _, problem := range tuitest.LayoutProblemsOf(p.md, out, 2) {
 					t.Errorf("%s, %s at %d: %s", p.name, style, width, problem)
 				}
 				for _, l := range strings.Split(out, "\n") {
@@ -48,5 +48,24 @@ func TestCourseMarkdown(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A lesson may hold fenced Go code: its indentation is the code's, not a
+// layout fault, while the prose around it is still checked.
+func TestFencedCodeIsLeftToItself(t *testing.T) {
+	md := "Join the group by its name:\n\n```go\ncl, err := kgo.NewClient(\n\tkgo.ConsumerGroup(group),\n)\n```\n\nEvery instance uses the same name.\n"
+	out, err := common.Markdown(md, 76, "dark", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ansi.Strip(out), "kgo.ConsumerGroup(group)") {
+		t.Fatalf("the code is not rendered:\n%s", ansi.Strip(out))
+	}
+	if problems := tuitest.LayoutProblems(out, 2); len(problems) == 0 {
+		t.Fatal("without the source, the code's indentation should read as a fault (else this test proves nothing)")
+	}
+	if problems := tuitest.LayoutProblemsOf(md, out, 2); len(problems) != 0 {
+		t.Fatalf("fenced code reported as layout faults: %q", problems)
 	}
 }

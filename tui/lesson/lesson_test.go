@@ -181,7 +181,7 @@ func TestMarkdownLayout(t *testing.T) {
 			if !ok || r.Err != nil {
 				t.Fatalf("%s step %d: %v", lab.ID, step+1, r.Err)
 			}
-			for _, p := range tuitest.LayoutProblems(r.Content, 2) {
+			for _, p := range tuitest.LayoutProblemsOf(lesson.Markdown(lab.Steps[step]), r.Content, 2) {
 				t.Errorf("%s step %d: %s", lab.ID, step+1, p)
 			}
 		}

@@ -281,6 +281,24 @@ func Drive(t testing.TB, m tea.Model, first tea.Msg, until func(tea.Msg) bool, t
 // buses holds each driven model's message queue.
 var buses sync.Map
 
+// codeLines are the trimmed lines inside the fenced code blocks of md.
+func codeLines(md string) map[string]bool {
+	out := map[string]bool{}
+	fence := ""
+	for _, l := range strings.Split(md, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence == "" && (strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")):
+			fence = t[:3]
+		case fence != "" && strings.HasPrefix(t, fence):
+			fence = ""
+		case fence != "" && t != "":
+			out[t] = true
+		}
+	}
+	return out
+}
+
 var listItem = regexp.MustCompile(`^( *)(• |\d+\. )`)
 
 // LayoutProblems checks rendered markdown (or a screen section of it)
@@ -289,9 +307,20 @@ var listItem = regexp.MustCompile(`^( *)(• |\d+\. )`)
 // line's start), and a list item's wrapped lines that do not sit under
 // the item's text. Table rows are left alone.
 func LayoutProblems(rendered string, margin int) []string {
+	return LayoutProblemsOf("", rendered, margin)
+}
+
+// LayoutProblemsOf is LayoutProblems for markdown that may hold fenced
+// code: the lines of its code blocks are indented on purpose, and may hold
+// backticks, so they are left alone.
+func LayoutProblemsOf(markdown, rendered string, margin int) []string {
+	code := codeLines(markdown)
 	var out []string
 	hang := -1 // the column a list item's wrapped lines start at
 	for _, l := range strings.Split(ansi.Strip(rendered), "\n") {
+		if t := strings.TrimSpace(l); t != "" && code[t] {
+			continue
+		}
 		if strings.Contains(l, "`") {
 			out = append(out, fmt.Sprintf("a raw backtick: %q", l))
 		}
