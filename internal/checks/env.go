@@ -29,6 +29,7 @@ type Env struct {
 	mu       sync.Mutex
 	topics   map[string][]Record // read caches, cleared by Fresh
 	messages map[string][]Message
+	memo     map[any]any // what checks carry from one evaluation to the next
 }
 
 // View returns an Env with the same run and clients and a read cache of its
@@ -43,6 +44,19 @@ func (e *Env) Fresh() {
 	e.mu.Lock()
 	e.topics, e.messages = nil, nil
 	e.mu.Unlock()
+}
+
+// remember replaces what is kept under key (nil at first) with what update
+// makes of it, and returns that. It lasts as long as the Env: one run, or
+// one check's polls when the Env is a View.
+func (e *Env) remember(key any, update func(old any) any) any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.memo == nil {
+		e.memo = map[any]any{}
+	}
+	e.memo[key] = update(e.memo[key])
+	return e.memo[key]
 }
 
 // Var returns the run's value of a spec variable.

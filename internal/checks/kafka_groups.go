@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"weak"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -119,39 +116,21 @@ func describeMembers(ctx context.Context, adm *kadm.Client, group, topic string)
 	return v, nil
 }
 
-// seenKey names what one check has observed in one run (one Env).
-type seenKey struct {
-	env   weak.Pointer[Env]
-	check membersKey
-}
-
 type membersKey struct {
 	group, topic     string
 	members, working int
 }
 
-var (
-	seenMu sync.Mutex
-	seen   = map[seenKey]groupView{}
-)
-
 // remember records an observation and returns the one with the most
-// members seen by this check in this run; it is forgotten with the Env.
+// members this check has seen in this run: a check watched while the
+// programs run is judged by its last look, which may come as members
+// leave, and its message should say what the group was at its fullest.
 func remember(env *Env, p membersParams, v groupView) groupView {
-	k := seenKey{weak.Make(env), membersKey{p.Group, p.Topic, p.Members, *p.Working}}
-	seenMu.Lock()
-	defer seenMu.Unlock()
-	best, ok := seen[k]
-	if !ok {
-		runtime.AddCleanup(env, func(k seenKey) {
-			seenMu.Lock()
-			delete(seen, k)
-			seenMu.Unlock()
-		}, k)
-	}
-	if !ok || v.members >= best.members {
-		best = v
-	}
-	seen[k] = best
-	return best
+	best := env.remember(membersKey{p.Group, p.Topic, p.Members, *p.Working}, func(old any) any {
+		if b, ok := old.(groupView); ok && b.members > v.members {
+			return b
+		}
+		return v
+	})
+	return best.(groupView)
 }
