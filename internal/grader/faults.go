@@ -22,7 +22,7 @@ import (
 const triggerEvery = 100 * time.Millisecond
 
 // fleet runs an exercise's instances of the program and injects its
-// faults: the path taken when a spec has faults or more than one instance.
+// faults; a spec with neither is a fleet of one run.
 type fleet struct {
 	g     *run
 	shell string
@@ -47,8 +47,9 @@ type firing struct {
 	at     time.Duration // since the instances started
 	saw    string        // what the cluster showed, in words
 	killed bool          // the program was still running and was killed
+	again  bool          // and was started again
 	missed string        // why nothing was killed, when it was not
-	again  string        // what became of the restart
+	after  string        // what became of the restart, in words
 }
 
 func (g *run) runFleet(ctx context.Context, shell string) *fleet {
@@ -79,7 +80,10 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 // instance runs instance i, and runs it again each time a fault killed it
 // and asks for a restart.
 func (f *fleet) instance(ctx context.Context, i int) {
-	env := append(f.g.programEnv(), fmt.Sprintf("INSTANCE=%d", i), fmt.Sprintf("INSTANCES=%d", len(f.procs)))
+	env := f.g.programEnv()
+	if ex := f.g.req.Exercise; ex.Instances > 1 || len(ex.Faults) > 0 {
+		env = append(env, fmt.Sprintf("INSTANCE=%d", i), fmt.Sprintf("INSTANCES=%d", len(f.procs)))
+	}
 	line := f.g.line
 	if len(f.procs) > 1 {
 		line = func(s string) { f.g.line(fmt.Sprintf("[%d] %s", i, s)) }
@@ -95,7 +99,10 @@ func (f *fleet) instance(ctx context.Context, i int) {
 			f.runs[i] = append(f.runs[i], runner.Result{ExitCode: -1, Output: err.Error()})
 			f.ended[i] = true
 			if f.startErr == nil {
-				f.startErr = fmt.Errorf("starting instance %d: %w", i, err)
+				f.startErr = err
+				if len(f.procs) > 1 {
+					f.startErr = fmt.Errorf("starting instance %d: %w", i, err)
+				}
 			}
 			f.mu.Unlock()
 			return
@@ -116,14 +123,15 @@ func (f *fleet) instance(ctx context.Context, i int) {
 				restart = fr.fault.Restart
 				switch {
 				case !restart:
-					fr.again = "not started again, as the exercise says"
+					fr.after = "not started again, as the exercise says"
 				case ctx.Err() != nil:
-					restart, fr.again = false, "not started again: the run was stopped"
+					restart, fr.after = false, "not started again: the run was stopped"
 				case f.g.req.Exercise.Timeout > 0 && time.Until(f.deadline) <= 0:
-					restart, fr.again = false, "not started again: the time limit was reached"
+					restart, fr.after = false, "not started again: the time limit was reached"
 				default:
-					fr.again = "started it again"
+					fr.after = "started it again"
 				}
+				fr.again = restart
 			} else {
 				fr.missed = fmt.Sprintf("instance %d had already %s", i, strings.TrimPrefix(res.Describe(f.g.req.Exercise.Timeout), "stopped: "))
 			}
@@ -270,8 +278,8 @@ func (fr *firing) report() string {
 		return fmt.Sprintf("did not kill instance %d %s: %s", f.Instance, when, fr.missed)
 	}
 	s := fmt.Sprintf("killed instance %d (SIGKILL, with every process it started) %s", f.Instance, when)
-	if fr.again != "" {
-		s += "; " + fr.again
+	if fr.after != "" {
+		s += "; " + fr.after
 	}
 	return s
 }
@@ -325,7 +333,7 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 // fault that said not to restart it (or could not be restarted).
 func (f *fleet) notRestarted(i int) bool {
 	for _, fr := range f.fired {
-		if fr != nil && fr.killed && fr.fault.Instance == i && fr.again != "started it again" {
+		if fr != nil && fr.killed && fr.fault.Instance == i && !fr.again {
 			return true
 		}
 	}

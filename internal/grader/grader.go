@@ -292,24 +292,13 @@ func (g *run) runAndCheck(ctx context.Context) {
 	progCtx, stopProg := context.WithCancelCause(ctx)
 	wg.Add(1)
 	go func() { defer wg.Done(); g.watchHealth(watchCtx, stopProg) }()
-	var (
-		res      runner.Result
-		err      error
-		fl       *fleet
-		lastRuns []runner.Result
-	)
-	if len(ex.Faults) == 0 && ex.Instances <= 1 {
-		res, err = runner.Run(progCtx, runner.Command{Shell: cmd, Dir: g.req.Dir, Env: g.programEnv(), Timeout: ex.Timeout, Line: g.line})
-		lastRuns = []runner.Result{res}
-	} else {
-		t0 := time.Now()
-		fl = g.runFleet(progCtx, cmd)
-		err = fl.startErr
-		lastRuns = fl.lastRuns()
-		res = runner.Result{Duration: time.Since(t0), Output: fl.output()}
-		for _, r := range lastRuns {
-			res.Canceled = res.Canceled || r.Canceled
-		}
+	t0 := time.Now()
+	fl := g.runFleet(progCtx, cmd)
+	err := fl.startErr
+	lastRuns := fl.lastRuns()
+	res := runner.Result{Duration: time.Since(t0), Output: fl.output()}
+	for _, r := range lastRuns {
+		res.Canceled = res.Canceled || r.Canceled
 	}
 	stopWatch()
 	wg.Wait()
@@ -330,16 +319,7 @@ func (g *run) runAndCheck(ctx context.Context) {
 		g.infra("the check was cancelled")
 		return
 	}
-	var prog result.Test
-	var faultTests []result.Test
-	if fl == nil {
-		prog = result.Test{Name: "the program runs to completion", Status: result.Pass, Message: res.Describe(ex.Timeout), Output: res.Output}
-		if !res.Success() {
-			prog.Status = result.Fail
-		}
-	} else {
-		prog, faultTests = fl.tests(ex.Timeout)
-	}
+	prog, faultTests := fl.tests(ex.Timeout)
 	for _, r := range lastRuns {
 		if !r.Success() && r.ExitCode == 127 && g.req.Run != "" {
 			g.infra("the command %q was not found (exit status 127)", cmd)
