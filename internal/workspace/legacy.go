@@ -80,6 +80,7 @@ func InSource(dir string) (string, bool) {
 // the workspace files written.
 func (w *Workspace) Import(l *Legacy, cat *catalogue.Catalogue) ([]string, error) {
 	var written []string
+	backups := map[string]string{} // by exercise: one folder for what this import replaced
 	for _, f := range l.Files {
 		ex, rel := owner(cat, f)
 		if ex == nil {
@@ -89,24 +90,15 @@ func (w *Workspace) Import(l *Legacy, cat *catalogue.Catalogue) ([]string, error
 		if err != nil {
 			return written, fmt.Errorf("importing %s: %w", f, err)
 		}
-		dst := filepath.Join(w.ExerciseDir(ex), filepath.FromSlash(rel))
-		if old, err := os.ReadFile(dst); err == nil {
-			if bytes.Equal(old, data) {
-				continue
-			}
-			fi, _ := os.Lstat(dst)
-			backup, err := uniqueDir(filepath.Join(w.BackupRoot(), ex.Track, ex.Slug), w.now())
-			if err != nil {
-				return written, err
-			}
-			if err := keep(dst, filepath.Join(backup, filepath.FromSlash(rel)), fi, old, nil); err != nil {
-				return written, err
-			}
-		}
-		if err := replace(dst, data); err != nil {
+		backup := backups[ex.ID]
+		changed, err := w.put(ex, w.ExerciseDir(ex), rel, data, &backup)
+		backups[ex.ID] = backup
+		if err != nil {
 			return written, fmt.Errorf("importing %s: %w", f, err)
 		}
-		written = append(written, dst)
+		if changed {
+			written = append(written, filepath.Join(w.ExerciseDir(ex), filepath.FromSlash(rel)))
+		}
 	}
 	return written, nil
 }

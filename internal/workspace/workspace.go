@@ -7,6 +7,7 @@
 package workspace
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -191,35 +192,44 @@ func (w *Workspace) restoreFiles(ex *catalogue.Exercise, from, target string, fi
 		if err != nil {
 			return "", fmt.Errorf("reset: %s is not in this binary: %w", path.Join(from, f), err)
 		}
-		dst := filepath.Join(target, filepath.FromSlash(f))
-		if !inside(target, dst) {
-			return "", fmt.Errorf("reset: %s is outside %s", dst, target)
-		}
-		fi, lerr := os.Lstat(dst)
-		if lerr == nil {
-			old, rerr := os.ReadFile(dst) // through a link: its content is the learner's too
-			link := fi.Mode()&fs.ModeSymlink != 0
-			if link || rerr != nil || string(old) != string(pristine) {
-				if backup == "" {
-					if backup, err = uniqueDir(filepath.Join(w.BackupRoot(), ex.Track, ex.Slug), w.now()); err != nil {
-						return "", fmt.Errorf("reset: %w", err)
-					}
-				}
-				if err := keep(dst, filepath.Join(backup, filepath.FromSlash(f)), fi, old, rerr); err != nil {
-					return "", fmt.Errorf("reset: keeping %s: %w", dst, err)
-				}
-			}
-			if link || !fi.Mode().IsRegular() {
-				if err := os.Remove(dst); err != nil {
-					return "", fmt.Errorf("reset: %w", err)
-				}
-			}
-		}
-		if err := replace(dst, pristine); err != nil {
+		if _, err := w.put(ex, target, f, pristine, &backup); err != nil {
 			return "", fmt.Errorf("reset: %w", err)
 		}
 	}
 	return backup, nil
+}
+
+// put writes data to the file rel of an exercise's folder target. What
+// is there and differs is first kept under *backup, a folder made on
+// first need (so one reset keeps its files together); a link is replaced
+// by a plain file, never written through. A plain file that already
+// holds data is left alone, and changed is false.
+func (w *Workspace) put(ex *catalogue.Exercise, target, rel string, data []byte, backup *string) (changed bool, err error) {
+	dst := filepath.Join(target, filepath.FromSlash(rel))
+	if !inside(target, dst) {
+		return false, fmt.Errorf("%s is outside %s", dst, target)
+	}
+	if fi, lerr := os.Lstat(dst); lerr == nil {
+		old, rerr := os.ReadFile(dst) // through a link: its content is the learner's too
+		plain := fi.Mode().IsRegular()
+		if plain && rerr == nil && bytes.Equal(old, data) {
+			return false, nil
+		}
+		if *backup == "" {
+			if *backup, err = uniqueDir(filepath.Join(w.BackupRoot(), ex.Track, ex.Slug), w.now()); err != nil {
+				return false, err
+			}
+		}
+		if err := keep(dst, filepath.Join(*backup, filepath.FromSlash(rel)), fi, old, rerr); err != nil {
+			return false, fmt.Errorf("keeping %s: %w", dst, err)
+		}
+		if !plain {
+			if err := os.Remove(dst); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, replace(dst, data)
 }
 
 // keep copies what is at dst into dstCopy. A link is kept as a link (its
