@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,24 +19,47 @@ const MaxInstances = 8
 // once its trigger holds. Each fault fires at most once.
 //
 // In exercise.yaml a fault is a mapping whose one type key says what it
-// does (`kill: program`), with that type's own settings beside it and a
-// `when:` trigger common to every type, so that later types (a rebalance,
-// lost acknowledgements, a broker restart) are new keys, not a new shape.
+// does (`kill: program`, `lose: acks`), with that type's own settings
+// beside it and a `when:` trigger common to every type, so that later
+// types (a rebalance, a broker restart) are new keys, not a new shape.
 type Fault struct {
 	// Kill is what a kill fault kills: "program" (SIGKILL to the whole
 	// process tree of one instance).
-	Kill     string
+	Kill string
+	// Lose is what a lose fault loses: "acks", the broker's answers to the
+	// program's produce requests, which the broker did act on.
+	Lose     string
 	Instance int  // which instance, 0-based
-	Restart  bool // start it again, with the same environment
+	Restart  bool // kill: start it again, with the same environment
+	// Times is how many answers a lose fault withholds, one after another
+	// from the moment its trigger holds.
+	Times int
+	// Required makes a fault that was never injected fail the run: for an
+	// exercise the fault is the point of, a program that never gave it a
+	// chance (produced with acks=0, exited before committing) has not
+	// shown what the exercise asks.
+	Required bool
 	When     Trigger
 	Line     int
 }
 
 // Type is the fault's type key.
-func (f Fault) Type() string { return "kill" }
+func (f Fault) Type() string {
+	if f.Lose != "" {
+		return "lose"
+	}
+	return "kill"
+}
 
 // String says what the fault does, in a learner's words.
 func (f Fault) String() string {
+	if f.Lose != "" {
+		what := "the acknowledgement of one produce request"
+		if f.Times > 1 {
+			what = fmt.Sprintf("the acknowledgements of %d produce requests", f.Times)
+		}
+		return fmt.Sprintf("lose %s to instance %d %s", what, f.Instance, f.When)
+	}
 	s := fmt.Sprintf("kill instance %d of the program %s", f.Instance, f.When)
 	if f.Restart {
 		s += ", then start it again"
@@ -44,11 +68,23 @@ func (f Fault) String() string {
 }
 
 // Trigger is when a fault fires: exactly one of its fields is set.
+//
+// After, Records and Committed are conditions the grader polls the
+// cluster for. Produce and Commit are moments in the program's own
+// conversation with the broker, seen through a proxy the program's
+// instance connects through: the fault acts on the broker's answer before
+// the program reads it, so it lands at the same point of the program's
+// work in every run, not wherever a poll happens to fall.
 type Trigger struct {
 	After     time.Duration // since the program (all its instances) started
 	Records   *RecordsTrigger
 	Committed *CommittedTrigger
+	Produce   *ProduceTrigger
+	Commit    *CommitTrigger
 }
+
+// Proxied reports whether the trigger is a moment seen through the proxy.
+func (t Trigger) Proxied() bool { return t.Produce != nil || t.Commit != nil }
 
 func (t Trigger) String() string {
 	switch {
@@ -56,6 +92,10 @@ func (t Trigger) String() string {
 		return fmt.Sprintf("once %s holds at least %d records", t.Records.Topic, t.Records.AtLeast)
 	case t.Committed != nil:
 		return fmt.Sprintf("once %s has committed at least %d offsets on %s", t.Committed.Group, t.Committed.AtLeast, t.Committed.Topic)
+	case t.Produce != nil:
+		return fmt.Sprintf("as the broker accepts the produce request that brings the records it wrote to %s to at least %d", t.Produce.Topic, t.Produce.AtLeast)
+	case t.Commit != nil:
+		return fmt.Sprintf("as the broker accepts the commit that brings %s's offsets on %s to at least %d", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
 	}
 	return fmt.Sprintf("%s after the program started", t.After)
 }
@@ -76,11 +116,32 @@ type CommittedTrigger struct {
 	AtLeast int64  `yaml:"at_least"`
 }
 
+// ProduceTrigger holds at the broker's answer to the instance's produce
+// request that brings the records the instance has written to Topic
+// (every run of it, counted as the broker accepted them) to AtLeast.
+type ProduceTrigger struct {
+	Topic   string `yaml:"topic"`
+	AtLeast int64  `yaml:"at_least"`
+}
+
+// CommitTrigger holds at the broker's answer to the instance's offset
+// commit (plain, or inside a transaction) that brings the sum of the
+// offsets it has committed for Group on Topic's partitions to AtLeast.
+type CommitTrigger struct {
+	Group   string `yaml:"group"`
+	Topic   string `yaml:"topic"`
+	AtLeast int64  `yaml:"at_least"`
+}
+
 // faultTypes are the keys that name a fault's type, with the settings a
 // fault of that type may have besides `when`.
 var faultTypes = map[string][]string{
 	"kill": {"instance", "restart"},
+	"lose": {"instance", "times"},
 }
+
+// commonSettings are the settings of every fault type.
+var commonSettings = []string{"when", "required"}
 
 func knownFaults() string {
 	names := make([]string, 0, len(faultTypes))
@@ -91,10 +152,15 @@ func knownFaults() string {
 	return strings.Join(names, ", ")
 }
 
-type rawKill struct {
+// rawFault holds the settings of every type; parseFault reports a
+// setting that is not its type's.
+type rawFault struct {
 	Kill     string    `yaml:"kill"`
+	Lose     string    `yaml:"lose"`
 	Instance *int      `yaml:"instance"`
 	Restart  *bool     `yaml:"restart"`
+	Times    *int      `yaml:"times"`
+	Required bool      `yaml:"required"`
 	When     yaml.Node `yaml:"when"`
 }
 
@@ -102,7 +168,11 @@ type rawWhen struct {
 	After     yaml.Node `yaml:"after"`
 	Records   yaml.Node `yaml:"records"`
 	Committed yaml.Node `yaml:"committed"`
+	Produce   yaml.Node `yaml:"produce"`
+	Commit    yaml.Node `yaml:"commit"`
 }
+
+const triggerNames = "after, records, committed, produce or commit"
 
 // parseFaults reads `faults:` for a spec whose variables and instance
 // count are known, adding every problem to c.
@@ -121,7 +191,10 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 		c.add(file, n.Line, "a fault is a mapping such as {kill: program, when: {after: 2s}} (known faults: %s)", knownFaults())
 		return f, false
 	}
-	settings := map[string]bool{"when": true}
+	settings := map[string]bool{}
+	for _, k := range commonSettings {
+		settings[k] = true
+	}
 	for _, ks := range faultTypes {
 		for _, k := range ks {
 			settings[k] = true
@@ -149,16 +222,41 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 		return f, false
 	}
 
-	var raw rawKill
+	typ := types[0].Value
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Value != typ && settings[k.Value] && !slices.Contains(faultTypes[typ], k.Value) && !slices.Contains(commonSettings, k.Value) {
+			c.add(file, k.Line, "%s is not a setting of a %s fault (a %s fault has: %s)", k.Value, typ, typ, strings.Join(append(slices.Clone(faultTypes[typ]), commonSettings...), ", "))
+			return f, false
+		}
+	}
+	var raw rawFault
 	if err := checks.StrictDecode(n, &raw); err != nil {
 		addErr(c, file, 0, err)
 		return f, false
 	}
 	ok := true
-	f.Kill = raw.Kill
-	if raw.Kill != "program" {
-		c.add(file, types[0].Line, "kill must be program, not %q", raw.Kill)
-		ok = false
+	f.Kill, f.Lose, f.Required = raw.Kill, raw.Lose, raw.Required
+	switch typ {
+	case "kill":
+		if raw.Kill != "program" {
+			c.add(file, types[0].Line, "kill must be program, not %q", raw.Kill)
+			ok = false
+		}
+		f.Restart = raw.Restart == nil || *raw.Restart
+	case "lose":
+		if raw.Lose != "acks" {
+			c.add(file, types[0].Line, "lose must be acks, not %q", raw.Lose)
+			ok = false
+		}
+		f.Times = 1
+		if raw.Times != nil {
+			f.Times = *raw.Times
+			if f.Times < 1 || f.Times > 100 {
+				c.add(file, keyLine(n, "times"), "times must be 1 to 100, not %d", f.Times)
+				ok = false
+			}
+		}
 	}
 	if raw.Instance != nil {
 		f.Instance = *raw.Instance
@@ -168,13 +266,17 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 			ok = false
 		}
 	}
-	f.Restart = raw.Restart == nil || *raw.Restart
 	if raw.When.Kind == 0 {
-		c.add(file, n.Line, "the fault has no when: give one trigger (after, records or committed)")
+		c.add(file, n.Line, "the fault has no when: give one trigger (%s)", triggerNames)
 		return f, false
 	}
 	t, tok := parseTrigger(file, &raw.When, s, vars, c)
 	f.When = t
+	if tok && typ == "lose" && t.Produce == nil {
+		// Only a produce answer can be withheld at a known moment.
+		c.add(file, keyLine(n, "when"), "lose: acks acts on the answers to produce requests, so its trigger must be produce")
+		ok = false
+	}
 	return f, ok && tok
 }
 
@@ -182,7 +284,7 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 	var t Trigger
 	var raw rawWhen
 	if n.Kind != yaml.MappingNode {
-		c.add(file, n.Line, "when must be a mapping with one trigger: after, records or committed")
+		c.add(file, n.Line, "when must be a mapping with one trigger: %s", triggerNames)
 		return t, false
 	}
 	if err := checks.StrictDecode(n, &raw); err != nil {
@@ -195,7 +297,7 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 	}
 	switch len(given) {
 	case 0:
-		c.add(file, n.Line, "when is empty: give one trigger (after, records or committed)")
+		c.add(file, n.Line, "when is empty: give one trigger (%s)", triggerNames)
 		return t, false
 	case 1:
 	default:
@@ -254,6 +356,27 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		varOf(&raw.Committed, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Committed, r.AtLeast)
 		t.Committed = &r
+	case "produce":
+		var r ProduceTrigger
+		if err := checks.StrictDecode(&raw.Produce, &r); err != nil {
+			addErr(c, file, 0, err)
+			return t, false
+		}
+		kafkaOnly(key)
+		varOf(&raw.Produce, "topic", r.Topic, KindTopic)
+		atLeast(&raw.Produce, r.AtLeast)
+		t.Produce = &r
+	case "commit":
+		var r CommitTrigger
+		if err := checks.StrictDecode(&raw.Commit, &r); err != nil {
+			addErr(c, file, 0, err)
+			return t, false
+		}
+		kafkaOnly(key)
+		varOf(&raw.Commit, "group", r.Group, KindGroup)
+		varOf(&raw.Commit, "topic", r.Topic, KindTopic)
+		atLeast(&raw.Commit, r.AtLeast)
+		t.Commit = &r
 	}
 	return t, ok
 }

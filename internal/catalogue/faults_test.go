@@ -103,8 +103,8 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		wantLine int
 		wantMsg  string
 	}{
-		{"unknown fault", faultEdit(38, 38, "  - rebalance: GROUP"), 38, `unknown fault "rebalance" (known faults: kill)`},
-		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill"},
+		{"unknown fault", faultEdit(38, 38, "  - rebalance: GROUP"), 38, `unknown fault "rebalance" (known faults: kill, lose)`},
+		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill, lose"},
 		{"unknown setting", faultEdit(33, 33, "    restrat: false"), 33, `unknown field "restrat"`},
 		{"kill what", faultEdit(38, 38, "  - kill: broker"), 38, `kill must be program, not "broker"`},
 		{"two triggers", faultEdit(39, 39, "    when: {after: 1s,", "      records: {topic: TOPIC, at_least: 1}}"), 40, "when has two triggers (after and records)"},
@@ -127,6 +127,14 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		{"restart a word", faultEdit(33, 33, "    restart: later"), 33, "cannot unmarshal !!str `later` into bool"},
 		{"fault not a mapping", faultEdit(38, 39, "  - kill"), 38, "a fault is a mapping"},
 		{"two types in one fault", faultEdit(39, 39, "    kill: program"), 39, `"kill" is given twice`},
+		{"lose what", faultEdit(38, 39, "  - lose: records", "    when: {produce: {topic: TOPIC, at_least: 1}}"), 38, `lose must be acks, not "records"`},
+		{"a kill setting on a lose fault", faultEdit(31, 31, "  - lose: acks"), 33, "restart is not a setting of a lose fault (a lose fault has: instance, times, when, required)"},
+		{"lose on a polled trigger", faultEdit(38, 38, "  - lose: acks"), 39, "lose: acks acts on the answers to produce requests, so its trigger must be produce"},
+		{"times zero", faultEdit(38, 39, "  - lose: acks", "    times: 0", "    when: {produce: {topic: TOPIC, at_least: 1}}"), 39, "times must be 1 to 100, not 0"},
+		{"a lose setting on a kill fault", faultEdit(38, 38, "  - kill: program", "    times: 2"), 39, "times is not a setting of a kill fault"},
+		{"produce trigger on a group", faultEdit(39, 39, "    when: {produce: {topic: GROUP, at_least: 1}}"), 39, `topic "GROUP" must be a topic variable`},
+		{"commit trigger without a group", faultEdit(39, 39, "    when: {commit: {topic: TOPIC, at_least: 1}}"), 39, `group "" must be a group variable`},
+		{"required a word", faultEdit(38, 38, "  - kill: program", "    required: sometimes"), 39, "cannot unmarshal !!str `sometimes` into bool"},
 		{"reserved variable", faultEdit(12, 12, "  INSTANCES:"), 12, "INSTANCES is set by the grader"},
 	}
 	for _, c := range cases {
@@ -137,6 +145,33 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 				t.Fatalf("want one problem, got %v", ps)
 			}
 		})
+	}
+}
+
+// Proxied triggers and the lose fault parse into their own fields.
+func TestProxiedFaultsParse(t *testing.T) {
+	content := faultEdit(38, 45,
+		"  - lose: acks",
+		"    times: 3",
+		"    required: true",
+		"    when: {produce: {topic: TOPIC, at_least: 40}}",
+		"  - kill: program",
+		"    when: {commit: {group: GROUP, topic: TOPIC, at_least: 50}}",
+	)
+	cat, err := Load(course(map[string]string{specFile: content}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := cat.Exercise("kafka/first").Faults
+	lose, kill := fs[1], fs[2]
+	if lose.Type() != "lose" || lose.Times != 3 || !lose.Required || lose.When.Produce == nil || *lose.When.Produce != (ProduceTrigger{Topic: "TOPIC", AtLeast: 40}) || !lose.When.Proxied() {
+		t.Fatalf("lose fault %+v", lose)
+	}
+	if kill.Type() != "kill" || kill.Required || kill.When.Commit == nil || *kill.When.Commit != (CommitTrigger{Group: "GROUP", Topic: "TOPIC", AtLeast: 50}) {
+		t.Fatalf("kill fault %+v", kill)
+	}
+	if got := lose.String(); got != "lose the acknowledgements of 3 produce requests to instance 0 as the broker accepts the produce request that brings the records it wrote to TOPIC to at least 40" {
+		t.Fatalf("described as %q", got)
 	}
 }
 

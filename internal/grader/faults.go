@@ -10,6 +10,7 @@ import (
 
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/checks"
+	"github.com/streamlab/streamlab/internal/proxy"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/internal/runner"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -39,6 +40,13 @@ type fleet struct {
 	fired   []*firing         // by fault index; nil while its trigger has not held
 	// startErr is a program that could not be started at all.
 	startErr error
+
+	// For faults that act through a proxy (proxied.go): one proxy per
+	// instance, what each has seen accepted, and how many answers each
+	// lose fault has withheld.
+	proxies  []*proxy.Proxy
+	seen     []seen
+	withheld []int
 }
 
 // firing is a fault whose trigger held, and what became of it.
@@ -50,6 +58,10 @@ type firing struct {
 	again  bool          // and was started again
 	missed string        // why nothing was killed, when it was not
 	after  string        // what became of the restart, in words
+	// A lose fault: the answers it withheld, and the records in them.
+	lost    bool
+	answers int
+	records int64
 }
 
 func (g *run) runFleet(ctx context.Context, shell string) *fleet {
@@ -59,6 +71,16 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 		procs: make([]*runner.Process, n), ended: make([]bool, n), runs: make([][]runner.Result, n),
 		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults))}
 	f.deadline = f.began.Add(ex.Timeout)
+	if needsProxy(ex.Faults) {
+		if err := f.startProxies(); err != nil {
+			f.startErr = err
+			for i := range f.runs {
+				f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
+			}
+			return f
+		}
+		defer f.closeProxies()
+	}
 
 	var instances sync.WaitGroup
 	for i := range n {
@@ -68,6 +90,9 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 	watchCtx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
 	for i, fault := range ex.Faults {
+		if fault.When.Proxied() {
+			continue // the instance's proxy fires it
+		}
 		watchers.Add(1)
 		go func() { defer watchers.Done(); f.watch(watchCtx, i, fault) }()
 	}
@@ -80,7 +105,7 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 // instance runs instance i, and runs it again each time a fault killed it
 // and asks for a restart.
 func (f *fleet) instance(ctx context.Context, i int) {
-	env := f.g.programEnv()
+	env := f.instanceEnv(f.g.programEnv(), i)
 	if ex := f.g.req.Exercise; ex.Instances > 1 || len(ex.Faults) > 0 {
 		env = append(env, fmt.Sprintf("INSTANCE=%d", i), fmt.Sprintf("INSTANCES=%d", len(f.procs)))
 	}
@@ -274,6 +299,13 @@ func (fr *firing) report() string {
 	if f.When.After > 0 {
 		when = fmt.Sprintf("%s after the program started", fr.at.Round(10*time.Millisecond))
 	}
+	if fr.lost {
+		what := "its answer to a produce request"
+		if fr.answers != 1 {
+			what = fmt.Sprintf("its answers to %d produce requests", fr.answers)
+		}
+		return fmt.Sprintf("let the broker write what instance %d sent, and withheld %s (%d records the broker had written) %s, closing the connection each time: the program was never told they were written", f.Instance, what, fr.records, when)
+	}
 	if !fr.killed {
 		return fmt.Sprintf("did not kill instance %d %s: %s", f.Instance, when, fr.missed)
 	}
@@ -321,12 +353,30 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 			// checks already fail) or one that finished between two polls,
 			// and failing that would fail correct programs by luck.
 			t.Message = fmt.Sprintf("Not injected: the program ended before the trigger held (%s). The checks below judged a run without this fault.", fault.When)
+			if fault.Required {
+				t.Status = result.Fail
+				t.Message = fmt.Sprintf("Not injected: the program ended before the trigger held (%s), and this exercise is about what your program does when it happens. %s", fault.When, neverHappened(fault))
+			}
 		default:
 			t.Message = "The grader " + fr.report() + "."
 		}
 		faults = append(faults, t)
 	}
 	return prog, faults
+}
+
+// neverHappened says what a program that never let a required fault
+// happen most likely did.
+func neverHappened(f catalogue.Fault) string {
+	switch t := f.When; {
+	case t.Produce != nil && f.Lose != "":
+		return fmt.Sprintf("No produce request to %s was acknowledged: a producer with acks=0 asks for no acknowledgement, so it cannot learn whether its records were written. Produce with acks=all (the default of most clients).", t.Produce.Topic)
+	case t.Produce != nil:
+		return fmt.Sprintf("Your program did not write %d records to %s.", t.Produce.AtLeast, t.Produce.Topic)
+	case t.Commit != nil:
+		return fmt.Sprintf("Your program did not commit offsets for %s on %s up to %d: does it commit?", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
+	}
+	return "Your program did too little for it to happen."
 }
 
 // notRestarted reports whether instance i's last run was killed by a

@@ -385,3 +385,103 @@ func processesNamed(words string) []string {
 	}
 	return out
 }
+
+// A produce trigger kills at the broker's answer to the request that
+// brings the topic to at_least, before the program reads it: the first
+// run wrote exactly that many records, every time, whatever the timing.
+func testProduceTrigger(t *testing.T, cl containers.Cluster) {
+	fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=40 DELAY=1ms "$STREAMLAB_PROGRAM"`, `faults:
+  - kill: program
+    when:
+      produce: {topic: TOPIC, at_least: 20}
+`))
+	if fr.res.Status != result.Pass {
+		t.Fatalf("status %s:\n%s", fr.res.Status, describe(fr.res))
+	}
+	starts := fr.starts["0"]
+	if len(starts) != 2 || fr.counts[starts[0]] != 20 || fr.counts[starts[1]] != 41 {
+		t.Fatalf("starts %v, counts %v: want a first run of exactly 20 records, then all 41:\n%s", starts, fr.counts, describe(fr.res))
+	}
+	if len(fr.faults) != 1 || !strings.Contains(fr.faults[0], "the broker had accepted 20 records from it on TOPIC") {
+		t.Fatalf("fault events %q", fr.faults)
+	}
+}
+
+// A commit trigger kills at the answer to the commit that reaches
+// at_least: the program had written its marker and 15 records.
+func testCommitTrigger(t *testing.T, cl containers.Cluster) {
+	fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=30 DELAY=1ms GROUP=$GROUP "$STREAMLAB_PROGRAM"`, `faults:
+  - kill: program
+    when:
+      commit: {group: GROUP, topic: TOPIC, at_least: 15}
+`))
+	if fr.res.Status != result.Pass {
+		t.Fatalf("status %s:\n%s", fr.res.Status, describe(fr.res))
+	}
+	starts := fr.starts["0"]
+	if len(starts) != 2 || fr.counts[starts[0]] != 16 {
+		t.Fatalf("starts %v, counts %v: want a first run of exactly 16 records:\n%s", starts, fr.counts, describe(fr.res))
+	}
+}
+
+// Lost acknowledgements: the broker writes, the answer never comes, the
+// client retries. An idempotent producer writes every record once; a
+// producer without idempotence writes the lost ones again.
+func testLostAcks(t *testing.T, cl containers.Cluster) {
+	for _, tc := range []struct {
+		idempotence string
+		extra       int
+	}{{"on", 0}, {"off", 3}} {
+		t.Run("idempotence "+tc.idempotence, func(t *testing.T) {
+			fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=20 DELAY=1ms IDEMPOTENCE=`+tc.idempotence+` "$STREAMLAB_PROGRAM"`, `faults:
+  - lose: acks
+    times: 3
+    when:
+      produce: {topic: TOPIC, at_least: 5}
+`))
+			if fr.res.Status != result.Pass {
+				t.Fatalf("status %s:\n%s", fr.res.Status, describe(fr.res))
+			}
+			starts := fr.starts["0"]
+			if len(starts) != 1 || fr.counts[starts[0]] != 21+tc.extra {
+				t.Fatalf("counts %v, want %d records (21 and %d written twice)", fr.counts, 21+tc.extra, tc.extra)
+			}
+			ft := findTest(t, fr.res, "fault: lose the acknowledgements of 3 produce requests")
+			if !strings.Contains(ft.Message, "withheld its answers to 3 produce requests (3 records the broker had written)") {
+				t.Fatalf("fault test %+v", ft)
+			}
+		})
+	}
+}
+
+// The proxied faults, on the in-process Kafka and on real Kafka (whose
+// newer protocol versions the proxy must carry: topic ids in produce and
+// fetch, flexible headers).
+func testProxiedFaults(t *testing.T, cl containers.Cluster) {
+	t.Run("produce trigger", func(t *testing.T) { testProduceTrigger(t, cl) })
+	t.Run("commit trigger", func(t *testing.T) { testCommitTrigger(t, cl) })
+	t.Run("lost acks", func(t *testing.T) { testLostAcks(t, cl) })
+}
+
+func TestProxiedFaultsEmbedded(t *testing.T) {
+	testProxiedFaults(t, newClusters(t, embedded.New()).get(containers.Kafka))
+}
+
+func TestProxiedFaultsLocal(t *testing.T) {
+	testProxiedFaults(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+}
+
+// A required fault that never happened fails the run, and says why.
+func TestRequiredFaultNotInjectedFails(t *testing.T) {
+	cl := newClusters(t, embedded.New()).get(containers.Kafka)
+	fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=3 DELAY=1ms "$STREAMLAB_PROGRAM"`, `faults:
+  - lose: acks
+    required: true
+    when:
+      produce: {topic: TOPIC, at_least: 100}
+`))
+	ft := findTest(t, fr.res, "fault: lose")
+	if fr.res.Status != result.Fail || ft.Status != result.Fail || !strings.Contains(ft.Message, "acks=0") {
+		t.Fatalf("status %s, fault test %+v", fr.res.Status, ft)
+	}
+}

@@ -4,7 +4,8 @@
 // the instance (INSTANCE) and this start (the process id), so a test can
 // tell the runs apart in the topic. With GROUP set, it also commits, for
 // that group, offset n on TOPIC's partition 0 after its nth record, as a
-// consumer that has handled n records would.
+// consumer that has handled n records would. IDEMPOTENCE=off turns the
+// producer's idempotence off, as many clients have it by default.
 package main
 
 import (
@@ -23,7 +24,17 @@ func main() {
 	total, _ := strconv.Atoi(os.Getenv("TOTAL"))
 	delay, _ := time.ParseDuration(os.Getenv("DELAY"))
 	topic, instance := os.Getenv("TOPIC"), os.Getenv("INSTANCE")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BOOTSTRAP_SERVERS"), ",")...))
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(strings.Split(os.Getenv("KAFKA_BOOTSTRAP_SERVERS"), ",")...),
+		// After a lost connection the client refreshes its metadata before
+		// retrying, no sooner than this after the last refresh (5 s by
+		// default): kept short so that lost-acknowledgement tests are quick.
+		kgo.MetadataMinAge(200 * time.Millisecond),
+	}
+	if os.Getenv("IDEMPOTENCE") == "off" {
+		opts = append(opts, kgo.DisableIdempotentWrite())
+	}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,0 +1,180 @@
+package grader
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/proxy"
+)
+
+// Faults timed by a moment in the program's conversation with the broker
+// (a produce or commit trigger) need the program to talk through a proxy;
+// so does lose: acks, which withholds the broker's answers. Each instance
+// gets a proxy of its own, kept across its restarts, so that a trigger
+// counts one instance's work and a kill lands on the instance that did it.
+
+// needsProxy reports whether any fault of the spec acts through a proxy.
+func needsProxy(faults []catalogue.Fault) bool {
+	for _, f := range faults {
+		if f.When.Proxied() || f.Lose != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// errProxyTLS is why a proxied fault cannot run on a cluster that wants
+// TLS: the proxy reads the program's requests, and cannot read them
+// encrypted.
+var errProxyTLS = errors.New("this exercise's faults act on the program's Kafka requests through a plaintext proxy, and this cluster is reached over TLS: grade it on a cluster streamlab starts (--cluster local, docker or embedded)")
+
+// seen is what one instance's proxy has seen accepted, across its runs.
+type seen struct {
+	produced  map[string]int64           // records written, by topic
+	committed map[string]map[int32]int64 // group/topic → partition → offset
+}
+
+// startProxies starts a proxy per instance; on failure none is left.
+func (f *fleet) startProxies() error {
+	ep := f.g.req.Cluster.Endpoints()
+	if ep.Auth != nil && ep.Auth.TLS {
+		return errProxyTLS
+	}
+	f.proxies = make([]*proxy.Proxy, len(f.procs))
+	f.seen = make([]seen, len(f.procs))
+	f.withheld = make([]int, len(f.fired))
+	for i := range f.proxies {
+		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}}
+		p, err := proxy.Start(ep.KafkaBootstrap, f.hook(i))
+		if err != nil {
+			f.closeProxies()
+			return err
+		}
+		f.proxies[i] = p
+	}
+	return nil
+}
+
+func (f *fleet) closeProxies() {
+	for _, p := range f.proxies {
+		if p != nil {
+			p.Close()
+		}
+	}
+}
+
+// instanceEnv points instance i at its proxy, when it has one.
+func (f *fleet) instanceEnv(env []string, i int) []string {
+	if f.proxies == nil {
+		return env
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "KAFKA_BOOTSTRAP_SERVERS=") {
+			kv = "KAFKA_BOOTSTRAP_SERVERS=" + f.proxies[i].Addr()
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// hook is instance i's proxy hook: it counts what the broker accepted and
+// fires the faults whose moment it is.
+func (f *fleet) hook(i int) proxy.Hook {
+	return func(r proxy.Request) proxy.Verdict {
+		if r.Kind == proxy.Fetch {
+			return proxy.Deliver
+		}
+		f.mu.Lock()
+		s := f.seen[i]
+		for topic, n := range r.Records {
+			s.produced[topic] += n
+		}
+		for topic, parts := range r.Offsets {
+			k := r.Group + "/" + topic
+			if s.committed[k] == nil {
+				s.committed[k] = map[int32]int64{}
+			}
+			for p, o := range parts {
+				s.committed[k][p] = o
+			}
+		}
+		var kill []int
+		var saws []string
+		verdict := proxy.Deliver
+		var reports []string
+		for j, fault := range f.g.req.Exercise.Faults {
+			if fault.Instance != i {
+				continue
+			}
+			saw, now := f.moment(i, fault.When, r)
+			if !now {
+				continue
+			}
+			switch {
+			case fault.Lose != "":
+				fr := f.fired[j]
+				if fr == nil {
+					fr = &firing{fault: fault, at: time.Since(f.began), saw: saw, lost: true}
+					f.fired[j] = fr
+				}
+				if f.withheld[j] < fault.Times && r.Kind == proxy.Produce {
+					f.withheld[j]++
+					fr.answers++
+					fr.records += r.Records[f.g.values[fault.When.Produce.Topic]]
+					verdict = proxy.Withhold
+					if f.withheld[j] == fault.Times {
+						reports = append(reports, fr.report())
+					}
+				}
+			case f.fired[j] == nil:
+				kill = append(kill, j)
+				saws = append(saws, saw)
+			}
+		}
+		f.mu.Unlock()
+		for _, rep := range reports {
+			f.g.emit(Event{Fault: rep})
+		}
+		for k, j := range kill {
+			if f.fire(j, f.g.req.Exercise.Faults[j], saws[k]) {
+				verdict = proxy.Withhold
+			}
+		}
+		return verdict
+	}
+}
+
+// moment reports whether request r, just accepted, is the moment trigger
+// t names (or, for a lose fault, any moment after it), with what the
+// proxy saw. Called with f.mu held, after r is counted.
+func (f *fleet) moment(i int, t catalogue.Trigger, r proxy.Request) (string, bool) {
+	s := f.seen[i]
+	switch {
+	case t.Produce != nil:
+		topic := f.g.values[t.Produce.Topic]
+		if r.Kind != proxy.Produce || r.Records[topic] == 0 {
+			return "", false
+		}
+		n := s.produced[topic]
+		return fmt.Sprintf("the broker had accepted %d records from it on %s (at least %d)", n, t.Produce.Topic, t.Produce.AtLeast), n >= t.Produce.AtLeast
+	case t.Commit != nil:
+		group, topic := f.g.values[t.Commit.Group], f.g.values[t.Commit.Topic]
+		if r.Kind != proxy.Commit || r.Group != group || len(r.Offsets[topic]) == 0 {
+			return "", false
+		}
+		var n int64
+		for _, o := range s.committed[group+"/"+topic] {
+			n += o
+		}
+		what := "commit"
+		if r.Transactional {
+			what = "commit inside a transaction"
+		}
+		return fmt.Sprintf("the broker accepted its %s of offsets summing to %d on %s (at least %d)", what, n, t.Commit.Topic, t.Commit.AtLeast), n >= t.Commit.AtLeast
+	}
+	return "", false
+}
