@@ -81,10 +81,20 @@ type Trigger struct {
 	Committed *CommittedTrigger
 	Produce   *ProduceTrigger
 	Commit    *CommitTrigger
+	// EndTransaction holds at the broker's answer to the instance's
+	// AtLeast-th committed transaction (EndTxn with commit).
+	EndTransaction *EndTransactionTrigger
+}
+
+// EndTransactionTrigger counts the transactions an instance committed.
+type EndTransactionTrigger struct {
+	AtLeast int64 `yaml:"at_least"`
 }
 
 // Proxied reports whether the trigger is a moment seen through the proxy.
-func (t Trigger) Proxied() bool { return t.Produce != nil || t.Commit != nil }
+func (t Trigger) Proxied() bool {
+	return t.Produce != nil || t.Commit != nil || t.EndTransaction != nil
+}
 
 func (t Trigger) String() string {
 	switch {
@@ -96,6 +106,8 @@ func (t Trigger) String() string {
 		return fmt.Sprintf("as the broker accepts the produce request that brings the records it wrote to %s to at least %d", t.Produce.Topic, t.Produce.AtLeast)
 	case t.Commit != nil:
 		return fmt.Sprintf("as the broker accepts the commit that brings %s's offsets on %s to at least %d", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
+	case t.EndTransaction != nil:
+		return fmt.Sprintf("as the broker commits its transaction number %d", t.EndTransaction.AtLeast)
 	}
 	return fmt.Sprintf("%s after the program started", t.After)
 }
@@ -170,9 +182,10 @@ type rawWhen struct {
 	Committed yaml.Node `yaml:"committed"`
 	Produce   yaml.Node `yaml:"produce"`
 	Commit    yaml.Node `yaml:"commit"`
+	EndTxn    yaml.Node `yaml:"end_transaction"`
 }
 
-const triggerNames = "after, records, committed, produce or commit"
+const triggerNames = "after, records, committed, produce, commit or end_transaction"
 
 // parseFaults reads `faults:` for a spec whose variables and instance
 // count are known, adding every problem to c.
@@ -377,6 +390,15 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		varOf(&raw.Commit, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Commit, r.AtLeast)
 		t.Commit = &r
+	case "end_transaction":
+		var r EndTransactionTrigger
+		if err := checks.StrictDecode(&raw.EndTxn, &r); err != nil {
+			addErr(c, file, 0, err)
+			return t, false
+		}
+		kafkaOnly(key)
+		atLeast(&raw.EndTxn, r.AtLeast)
+		t.EndTransaction = &r
 	}
 	return t, ok
 }

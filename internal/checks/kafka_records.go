@@ -2,6 +2,7 @@ package checks
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,13 @@ import (
 type valuesParams struct {
 	Topic string `yaml:"topic"`
 	Input string `yaml:"input"`
+	// AllowDuplicates passes a topic that holds every line at least once
+	// (at-least-once delivery), still reporting the duplicates.
+	AllowDuplicates bool `yaml:"allow_duplicates"`
+	// OnMissing and OnDuplicates replace the likely cause the message
+	// gives, for an exercise that knows the mistake behind it.
+	OnMissing    string `yaml:"on_missing"`
+	OnDuplicates string `yaml:"on_duplicates"`
 }
 
 func (p valuesParams) Vars() []string { return []string{p.Topic, p.Input} }
@@ -34,13 +42,19 @@ func (p valuesParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	for i, r := range recs {
 		values[i] = r.Value
 	}
-	return compareToInput(values, datagen.Lines(env.Input(p.Input)), env.Var(p.Topic))
+	return compareLines(values, datagen.Lines(env.Input(p.Input)), env.Var(p.Topic), p)
 }
 
 // compareToInput matches values to input lines as a multiset. JSON is
 // compared as data, so a program that re-encodes a line (other spacing, other
 // key order) still delivers the same order.
 func compareToInput(values [][]byte, lines []string, where string) Outcome {
+	return compareLines(values, lines, where, valuesParams{})
+}
+
+// compareLines is compareToInput with the choices of a
+// kafka.values-match-input check.
+func compareLines(values [][]byte, lines []string, where string, p valuesParams) Outcome {
 	want := map[string]int{}
 	for _, l := range lines {
 		want[canonicalJSON([]byte(l))]++
@@ -66,12 +80,17 @@ func compareToInput(values [][]byte, lines []string, where string) Outcome {
 	if len(missing)+len(dups)+len(extra) == 0 {
 		return passed("All %d input lines arrived exactly once.", len(lines))
 	}
+	if p.AllowDuplicates && len(missing)+len(extra) == 0 {
+		return passed("All %d input lines arrived; %d of them more than once (%s), which at-least-once delivery allows.", len(lines), len(dups), examples(dups))
+	}
+	onMissing := cmp.Or(p.OnMissing, "were they sent, and did the producer flush before the program exited?")
+	onDups := cmp.Or(p.OnDuplicates, "a retry without idempotence, or the input sent twice?")
 	var parts []string
 	if len(missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d input lines are missing (%s): were they sent, and did the producer flush before the program exited?", len(missing), len(lines), examples(missing)))
+		parts = append(parts, fmt.Sprintf("%d of %d input lines are missing (%s): %s", len(missing), len(lines), examples(missing), onMissing))
 	}
-	if len(dups) > 0 {
-		parts = append(parts, fmt.Sprintf("%d lines arrived more than once (%s): a retry without idempotence, or the input sent twice?", len(dups), examples(dups)))
+	if len(dups) > 0 && !p.AllowDuplicates {
+		parts = append(parts, fmt.Sprintf("%d lines arrived more than once (%s): %s", len(dups), examples(dups), onDups))
 	}
 	if len(extra) > 0 {
 		parts = append(parts, fmt.Sprintf("%d messages are not input lines (%s): the value must be the line unchanged.", len(extra), examples(extra)))

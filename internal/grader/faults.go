@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/proxy"
@@ -71,8 +72,8 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 		procs: make([]*runner.Process, n), ended: make([]bool, n), runs: make([][]runner.Result, n),
 		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults))}
 	f.deadline = f.began.Add(ex.Timeout)
-	if needsProxy(ex.Faults) {
-		if err := f.startProxies(); err != nil {
+	if must := needsProxy(ex.Faults); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
+		if err := f.startProxies(must); err != nil {
 			f.startErr = err
 			for i := range f.runs {
 				f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
@@ -136,6 +137,10 @@ func (f *fleet) instance(ctx context.Context, i int) {
 		f.procs[i] = p
 		f.mu.Unlock()
 		res, _ := p.Wait() // Wait's error is always nil once started
+		var released []string
+		if res.Killed {
+			released = f.release(context.WithoutCancel(ctx), i)
+		}
 		f.mu.Lock()
 		f.procs[i] = nil
 		f.runs[i] = append(f.runs[i], res)
@@ -155,6 +160,9 @@ func (f *fleet) instance(ctx context.Context, i int) {
 					restart, fr.after = false, "not started again: the time limit was reached"
 				default:
 					fr.after = "started it again"
+				}
+				if len(released) > 0 {
+					fr.after = fmt.Sprintf("told %s that the killed member had left (as its session timeout would, later); %s", strings.Join(released, ", "), fr.after)
 				}
 				fr.again = restart
 			} else {
@@ -375,6 +383,12 @@ func neverHappened(f catalogue.Fault) string {
 		return fmt.Sprintf("Your program did not write %d records to %s.", t.Produce.AtLeast, t.Produce.Topic)
 	case t.Commit != nil:
 		return fmt.Sprintf("Your program did not commit offsets for %s on %s up to %d: does it commit?", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
+	case t.EndTransaction != nil:
+		what := fmt.Sprintf("fewer than %d transactions", t.EndTransaction.AtLeast)
+		if t.EndTransaction.AtLeast == 1 {
+			what = "no transaction"
+		}
+		return fmt.Sprintf("Your program committed %s: does it write in transactions (a transactional id, then begin, produce, and end with commit)?", what)
 	}
 	return "Your program did too little for it to happen."
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +24,11 @@ type submission struct {
 	run      string // run in testdata/learners
 	want     result.Status
 	failing  []string // checks that must fail (the rest must pass)
-	python   bool
+	// mayFail are checks whose verdict depends on how the program's
+	// batches fell, which the mistake does not decide: e.g. whether any
+	// transaction was committed before the one a kill left open.
+	mayFail []string
+	python  bool
 }
 
 var submissions = []submission{
@@ -120,6 +125,9 @@ func testSubmissions(t *testing.T, p containers.Provider, kind containers.Kind) 
 				failing[name] = true
 			}
 			for _, test := range r.Tests[1:] {
+				if slices.Contains(s.mayFail, test.Name) {
+					continue
+				}
 				if (test.Status == result.Fail) != failing[test.Name] {
 					t.Errorf("check %q is %s:\n%s", test.Name, test.Status, describe(r))
 				}

@@ -1,13 +1,16 @@
 package grader
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/proxy"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Faults timed by a moment in the program's conversation with the broker
@@ -26,6 +29,18 @@ func needsProxy(faults []catalogue.Fault) bool {
 	return false
 }
 
+// wantsProxy reports whether a run is better with proxies although no
+// fault needs one: a program killed while in a consumer group can then
+// be taken out of the group at once (release).
+func wantsProxy(faults []catalogue.Fault) bool {
+	for _, f := range faults {
+		if f.Kill != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // errProxyTLS is why a proxied fault cannot run on a cluster that wants
 // TLS: the proxy reads the program's requests, and cannot read them
 // encrypted.
@@ -35,19 +50,25 @@ var errProxyTLS = errors.New("this exercise's faults act on the program's Kafka 
 type seen struct {
 	produced  map[string]int64           // records written, by topic
 	committed map[string]map[int32]int64 // group/topic → partition → offset
+	txns      int64                      // transactions committed
+	members   map[string]string          // group → the member id it last joined as
 }
 
 // startProxies starts a proxy per instance; on failure none is left.
-func (f *fleet) startProxies() error {
+// must is a run whose faults cannot happen without them.
+func (f *fleet) startProxies(must bool) error {
 	ep := f.g.req.Cluster.Endpoints()
 	if ep.Auth != nil && ep.Auth.TLS {
-		return errProxyTLS
+		if must {
+			return errProxyTLS
+		}
+		return nil
 	}
 	f.proxies = make([]*proxy.Proxy, len(f.procs))
 	f.seen = make([]seen, len(f.procs))
 	f.withheld = make([]int, len(f.fired))
 	for i := range f.proxies {
-		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}}
+		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}, members: map[string]string{}}
 		p, err := proxy.Start(ep.KafkaBootstrap, f.hook(i))
 		if err != nil {
 			f.closeProxies()
@@ -89,7 +110,15 @@ func (f *fleet) hook(i int) proxy.Hook {
 			return proxy.Deliver
 		}
 		f.mu.Lock()
-		s := f.seen[i]
+		s := &f.seen[i]
+		if r.Kind == proxy.Join {
+			s.members[r.Group] = r.Member
+			f.mu.Unlock()
+			return proxy.Deliver
+		}
+		if r.Kind == proxy.EndTxn && !r.Abort {
+			s.txns++
+		}
 		for topic, n := range r.Records {
 			s.produced[topic] += n
 		}
@@ -148,11 +177,58 @@ func (f *fleet) hook(i int) proxy.Hook {
 	}
 }
 
+// release tells the group coordinator that the members instance i had
+// joined as have left. A SIGKILLed member cannot say so itself, and its
+// group would wait for its session to time out (45 s by default in
+// Kafka 4) before handing its partitions to anyone, the restarted
+// instance included: what a failure detector does in production, sooner.
+// It returns the groups it released, for the fault's report.
+func (f *fleet) release(ctx context.Context, i int) []string {
+	if f.seen == nil {
+		return nil
+	}
+	f.mu.Lock()
+	members := f.seen[i].members
+	f.seen[i].members = map[string]string{}
+	f.mu.Unlock()
+	var groups []string
+	for group, member := range members {
+		req := kmsg.NewPtrLeaveGroupRequest()
+		req.Group = group
+		m := kmsg.NewLeaveGroupRequestMember()
+		m.MemberID = member
+		reason := "killed by the streamlab grader"
+		m.Reason = &reason
+		req.Members = append(req.Members, m)
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		resp, err := req.RequestWith(ctx, f.g.env.Kafka)
+		cancel()
+		// A member already gone (its session ended, or a rebalance dropped
+		// it) is as good as released.
+		if err == nil && resp.ErrorCode == 0 {
+			groups = append(groups, f.varOf(group))
+		}
+	}
+	slices.Sort(groups)
+	return groups
+}
+
+// varOf names a resource by the variable it is the value of, as the
+// exercise does.
+func (f *fleet) varOf(value string) string {
+	for name, v := range f.g.values {
+		if v == value {
+			return name
+		}
+	}
+	return value
+}
+
 // moment reports whether request r, just accepted, is the moment trigger
 // t names (or, for a lose fault, any moment after it), with what the
 // proxy saw. Called with f.mu held, after r is counted.
 func (f *fleet) moment(i int, t catalogue.Trigger, r proxy.Request) (string, bool) {
-	s := f.seen[i]
+	s := &f.seen[i]
 	switch {
 	case t.Produce != nil:
 		topic := f.g.values[t.Produce.Topic]
@@ -175,6 +251,11 @@ func (f *fleet) moment(i int, t catalogue.Trigger, r proxy.Request) (string, boo
 			what = "commit inside a transaction"
 		}
 		return fmt.Sprintf("the broker accepted its %s of offsets summing to %d on %s (at least %d)", what, n, t.Commit.Topic, t.Commit.AtLeast), n >= t.Commit.AtLeast
+	case t.EndTransaction != nil:
+		if r.Kind != proxy.EndTxn || r.Abort {
+			return "", false
+		}
+		return fmt.Sprintf("the broker had committed %d of its transactions (at least %d)", s.txns, t.EndTransaction.AtLeast), s.txns >= t.EndTransaction.AtLeast
 	}
 	return "", false
 }

@@ -22,7 +22,9 @@ const (
 	keyMetadata        = 3
 	keyOffsetCommit    = 8
 	keyFindCoordinator = 10
+	keyJoinGroup       = 11
 	keyAPIVersions     = 18
+	keyEndTxn          = 26
 	keyTxnOffsetCommit = 28
 	keyDescribeCluster = 60
 )
@@ -81,7 +83,7 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 		in := inflight{corr: h.corr, key: h.key, version: h.version}
 		answered := true
 		switch h.key {
-		case keyProduce, keyOffsetCommit, keyTxnOffsetCommit, keyFetch:
+		case keyProduce, keyOffsetCommit, keyTxnOffsetCommit, keyFetch, keyEndTxn, keyJoinGroup:
 			req := kmsg.RequestForKey(h.key)
 			req.SetVersion(h.version)
 			if req.ReadFrom(body) == nil {
@@ -150,7 +152,7 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 	switch in.key {
 	case keyMetadata, keyFindCoordinator, keyDescribeCluster, keyAPIVersions:
 		rewrite = true
-	case keyProduce, keyOffsetCommit, keyTxnOffsetCommit:
+	case keyProduce, keyOffsetCommit, keyTxnOffsetCommit, keyEndTxn, keyJoinGroup:
 		if in.req == nil {
 			return frame, Deliver
 		}
@@ -200,6 +202,14 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 		verdict = p.hook(p.committed(in.req.(*kmsg.OffsetCommitRequest), r))
 	case *kmsg.TxnOffsetCommitResponse:
 		verdict = p.hook(p.txnCommitted(in.req.(*kmsg.TxnOffsetCommitRequest), r))
+	case *kmsg.JoinGroupResponse:
+		if r.ErrorCode == 0 && r.MemberID != "" {
+			verdict = p.hook(Request{Kind: Join, Group: in.req.(*kmsg.JoinGroupRequest).Group, Member: r.MemberID})
+		}
+	case *kmsg.EndTxnResponse:
+		if r.ErrorCode == 0 {
+			verdict = p.hook(Request{Kind: EndTxn, Transactional: true, Abort: !in.req.(*kmsg.EndTxnRequest).Commit})
+		}
 	}
 	if !rewrite {
 		return frame, verdict

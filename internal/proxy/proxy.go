@@ -39,6 +39,10 @@ const (
 	// Fetch asked for records from the given offsets. It is reported as
 	// it is sent, since its answer says nothing the grader needs.
 	Fetch
+	// EndTxn ended a transaction: committed it, unless Abort.
+	EndTxn
+	// Join made the program a member of Group, as Member.
+	Join
 )
 
 // Request is one of the program's requests, with what the broker accepted
@@ -54,6 +58,10 @@ type Request struct {
 	Offsets map[string]map[int32]int64
 	// Transactional is a produce or commit inside a transaction.
 	Transactional bool
+	// Abort says an EndTxn aborted its transaction.
+	Abort bool
+	// Member is the member id a Join was given.
+	Member string
 }
 
 // Verdict is what the proxy does with the broker's answer.
@@ -67,7 +75,7 @@ const (
 	Withhold
 )
 
-// Hook is told of every Produce and Commit once the broker has answered,
+// Hook is told of every Produce, Commit, EndTxn and Join once the broker has answered,
 // before the program sees the answer, and of every Fetch as it is sent
 // (its verdict is ignored). It runs on the connection's goroutine: while
 // it runs, that connection's answers wait.
