@@ -99,6 +99,18 @@ type Cluster interface {
 	Stop(ctx context.Context) error
 }
 
+// BrokerRestarter is a cluster whose broker streamlab can restart while a
+// learner's program uses it, as a fault an exercise injects. Only a
+// cluster this process started can be restarted: an external cluster, or
+// one kept up by another streamlab process, cannot, and an exercise that
+// needs a restart is refused on it rather than graded without one.
+type BrokerRestarter interface {
+	// RestartBroker ends the broker abruptly (no clean shutdown, as in a
+	// crash), starts it again on the same data and the same ports, and
+	// returns once it answers again.
+	RestartBroker(ctx context.Context) error
+}
+
 // Provider starts clusters.
 type Provider interface {
 	Name() string

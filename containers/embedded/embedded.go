@@ -8,9 +8,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Provider starts in-process Kafka clusters.
@@ -62,6 +65,35 @@ func (c *Cluster) Endpoints() containers.Endpoints {
 func (c *Cluster) Stop(context.Context) error {
 	c.once.Do(c.c.Close)
 	return nil
+}
+
+// outage is how long RestartBroker keeps the broker from serving.
+const outage = 3 * time.Second
+
+// RestartBroker is the nearest honest equivalent of a broker restart that
+// an in-process broker has: it cannot stop and keep its data, so for a
+// few seconds it refuses, with the retriable errors a broker that is
+// starting up or moving leadership gives, every request that reads or
+// writes a partition (NOT_LEADER_OR_FOLLOWER) and every group or
+// transaction request (COORDINATOR_NOT_AVAILABLE); then it serves again.
+// Clients see a broker that stopped serving and came back, and retry. What
+// it does not do is cut connections or lose anything not yet flushed:
+// real Kafka (--cluster local) does both.
+func (c *Cluster) RestartBroker(ctx context.Context) error {
+	coordinated := []kmsg.Key{kmsg.FindCoordinator, kmsg.JoinGroup, kmsg.SyncGroup, kmsg.Heartbeat, kmsg.LeaveGroup,
+		kmsg.OffsetCommit, kmsg.OffsetFetch, kmsg.InitProducerID, kmsg.AddPartitionsToTxn, kmsg.AddOffsetsToTxn,
+		kmsg.EndTxn, kmsg.TxnOffsetCommit, kmsg.ConsumerGroupHeartbeat}
+	h := c.c.Fault(
+		kfake.Fault{Keys: coordinated, Err: kerr.CoordinatorNotAvailable, TopLevel: true, Count: -1},
+		kfake.Fault{Keys: []kmsg.Key{kmsg.Produce, kmsg.Fetch, kmsg.ListOffsets}, Err: kerr.NotLeaderForPartition, Count: -1},
+	)
+	defer h.Remove()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(outage):
+		return nil
+	}
 }
 
 // Kill stops the cluster abruptly, as a crashed broker would.

@@ -26,7 +26,9 @@ import (
 // KafkaCluster is a single-node Kafka (KRaft, combined broker+controller)
 // running as a child JVM. It implements containers.Cluster.
 type KafkaCluster struct {
+	mu        sync.Mutex // guards proc, which a restart replaces
 	proc      *Process
+	spec      ProcessSpec // how proc was started, to start it again
 	dir       string
 	bootstrap string
 	version   string
@@ -55,7 +57,36 @@ func (c *KafkaCluster) Bootstrap() string { return c.bootstrap }
 func (c *KafkaCluster) Version() string { return c.version }
 
 // Pid is the JVM's process id (and process group id).
-func (c *KafkaCluster) Pid() int { return c.proc.Pid() }
+func (c *KafkaCluster) Pid() int { return c.process().Pid() }
+
+func (c *KafkaCluster) process() *Process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proc
+}
+
+// RestartBroker kills the JVM (SIGKILL: a crash, so the broker recovers
+// its logs on start as after a real one), starts it again with the same
+// configuration, data directory and ports, and waits until it answers.
+func (c *KafkaCluster) RestartBroker(ctx context.Context) error {
+	c.mu.Lock()
+	if err := c.proc.Kill(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	proc, err := StartProcess(c.spec)
+	if err == nil {
+		c.proc = proc
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := WaitReady(ctx, proc, 100*time.Millisecond, kafkaProbe(c.bootstrap)); err != nil {
+		return fmt.Errorf("local: Kafka did not come back after a restart: %w", err)
+	}
+	return nil
+}
 
 // Dir is the temporary directory holding the cluster's configuration
 // (server.properties, log4j2.properties), data (data/) and log (kafka.log).
@@ -63,15 +94,16 @@ func (c *KafkaCluster) Pid() int { return c.proc.Pid() }
 func (c *KafkaCluster) Dir() string { return c.dir }
 
 // LogFile is the path of the broker's log (its stdout and stderr).
-func (c *KafkaCluster) LogFile() string { return c.proc.LogFile() }
+func (c *KafkaCluster) LogFile() string { return c.process().LogFile() }
 
 // Done is closed when the broker process has exited, for whatever reason.
-func (c *KafkaCluster) Done() <-chan struct{} { return c.proc.Done() }
+// After a restart it is the new process's.
+func (c *KafkaCluster) Done() <-chan struct{} { return c.process().Done() }
 
 // Kill ends the broker abruptly (SIGKILL to its process group, no shutdown)
 // and waits for it to exit. It leaves the temporary directory in place;
 // Stop still removes it. Tests use Kill to simulate a broker crash.
-func (c *KafkaCluster) Kill() error { return c.proc.Kill() }
+func (c *KafkaCluster) Kill() error { return c.process().Kill() }
 
 // Stop shuts the broker down (SIGTERM, then SIGKILL after the grace period
 // or when ctx ends), waits for it to exit and removes the temporary
@@ -83,8 +115,9 @@ func (c *KafkaCluster) Stop(ctx context.Context) error {
 		if c.cds.temp != "" && grace > 0 && grace < kafkaCDSDumpGrace {
 			grace = kafkaCDSDumpGrace // writing the AppCDS archive takes a while
 		}
-		err := c.proc.Stop(ctx, grace)
-		c.cds.finish(c.proc)
+		proc := c.process()
+		err := proc.Stop(ctx, grace)
+		c.cds.finish(proc)
 		if !c.keepDir {
 			if rerr := os.RemoveAll(c.dir); rerr != nil && err == nil {
 				err = fmt.Errorf("local: remove %s: %w", c.dir, rerr)
@@ -306,7 +339,8 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 	}
 	args := append(p.kafkaJVM(dir, true), cds.args...)
 	args = append(args, "-cp", filepath.Join(dist.Libs, "*"), "kafka.Kafka", propsPath)
-	proc, err = StartProcess(ProcessSpec{Name: "kafka", Path: java.Path, Args: args, Dir: dir, LogFile: filepath.Join(dir, "kafka.log")})
+	spec := ProcessSpec{Name: "kafka", Path: java.Path, Args: args, Dir: dir, LogFile: filepath.Join(dir, "kafka.log")}
+	proc, err = StartProcess(spec)
 	if err != nil {
 		return nil, caches, err
 	}
@@ -321,7 +355,7 @@ func (p *Provider) startKafkaOnce(ctx context.Context, java Java, dist KafkaDist
 	if grace == 0 {
 		grace = 10 * time.Second
 	}
-	return &KafkaCluster{proc: proc, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir, cds: cds}, caches, nil
+	return &KafkaCluster{proc: proc, spec: spec, dir: dir, bootstrap: bootstrap, version: dist.Version, grace: grace, keepDir: p.opts.KeepDir, cds: cds}, caches, nil
 }
 
 // kafkaProbe succeeds once the port is open and a Kafka metadata request

@@ -69,6 +69,7 @@ const (
 	KindFile         = "file"
 	KindSubscription = "subscription"
 	KindNamespace    = "namespace"
+	KindTime         = "time" // an instant in a seeded topic's timestamps (timestamps.go)
 )
 
 // Variable is an environment variable the program receives. Names of
@@ -87,6 +88,11 @@ type Variable struct {
 	// Files: what to generate.
 	Generator          string `yaml:"generator"`
 	datagen.OrdersSpec `yaml:",inline"`
+	// Times: the moment At (a percentage such as 60%, or a range such as
+	// 30%..70% drawn from per run) of the way through the timestamps
+	// seeded into the topic variable Of.
+	Of string `yaml:"of"`
+	At string `yaml:"at"`
 }
 
 // Created reports whether the grader creates the resource before the run.
@@ -97,7 +103,9 @@ type Seed struct {
 	Topic string `yaml:"topic"`
 	From  string `yaml:"from"`
 	Key   string `yaml:"key"` // input field used as the record key
-	Line  int    `yaml:"-"`
+	// Timestamps, when set, stamps the records (Kafka only).
+	Timestamps *SeedTimestamps `yaml:"timestamps"`
+	Line       int             `yaml:"-"`
 }
 
 type rawSpec struct {
@@ -220,8 +228,10 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		if vars[sd.From].Kind != KindFile {
 			c.add(file, n.Line, "seed from %q must be a file variable", sd.From)
 		}
+		validateSeedTimestamps(file, &n, sd, s.Cluster, c)
 		s.Seeds = append(s.Seeds, sd)
 	}
+	validateTimeVariables(file, &raw.Variables, raw.Seed, s.Variables, c)
 
 	s.Instances = 1
 	if raw.Instances != nil {
@@ -275,9 +285,12 @@ func validateVariable(file string, v Variable, c *collector) {
 		if v.Generator != "orders" {
 			c.add(file, v.Line, "%s: generator must be orders, not %q", v.Name, v.Generator)
 		}
-	case KindGroup, KindSubscription, KindNamespace:
+		if err := v.CheckDeletes(); err != nil {
+			c.add(file, v.Line, "%s: %v", v.Name, err)
+		}
+	case KindGroup, KindSubscription, KindNamespace, KindTime:
 	default:
-		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, not %q", v.Name, v.Kind)
+		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, time, not %q", v.Name, v.Kind)
 	}
 }
 

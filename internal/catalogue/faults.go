@@ -24,7 +24,8 @@ const MaxInstances = 8
 // types (a rebalance, a broker restart) are new keys, not a new shape.
 type Fault struct {
 	// Kill is what a kill fault kills: "program" (SIGKILL to the whole
-	// process tree of one instance).
+	// process tree of one instance), or "broker" (the Kafka broker, which
+	// is always started again: see containers.BrokerRestarter).
 	Kill string
 	// Lose is what a lose fault loses: "acks", the broker's answers to the
 	// program's produce requests, which the broker did act on.
@@ -59,6 +60,9 @@ func (f Fault) String() string {
 			what = fmt.Sprintf("the acknowledgements of %d produce requests", f.Times)
 		}
 		return fmt.Sprintf("lose %s to instance %d %s", what, f.Instance, f.When)
+	}
+	if f.Kill == "broker" {
+		return fmt.Sprintf("restart the broker (killed, then started again on its data) %s", f.When)
 	}
 	s := fmt.Sprintf("kill instance %d of the program %s", f.Instance, f.When)
 	if f.Restart {
@@ -252,8 +256,23 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 	f.Kill, f.Lose, f.Required = raw.Kill, raw.Lose, raw.Required
 	switch typ {
 	case "kill":
-		if raw.Kill != "program" {
-			c.add(file, types[0].Line, "kill must be program, not %q", raw.Kill)
+		switch raw.Kill {
+		case "program":
+		case "broker":
+			if s.Cluster != "kafka" {
+				c.add(file, types[0].Line, "kill: broker restarts a Kafka broker, and this is a %s exercise", s.Cluster)
+				ok = false
+			}
+			if raw.Instance != nil {
+				c.add(file, keyLine(n, "instance"), "instance is for kill: program; a broker has no instances")
+				ok = false
+			}
+			if raw.Restart != nil && !*raw.Restart {
+				c.add(file, keyLine(n, "restart"), "a broker the grader kills is always started again: restart: false is for kill: program")
+				ok = false
+			}
+		default:
+			c.add(file, types[0].Line, "kill must be program or broker, not %q", raw.Kill)
 			ok = false
 		}
 		f.Restart = raw.Restart == nil || *raw.Restart

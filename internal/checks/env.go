@@ -72,6 +72,7 @@ type Record struct {
 	Key       []byte // nil when the record has no key
 	Value     []byte
 	Headers   map[string]string
+	Timestamp time.Time // the record's CreateTime, or LogAppendTime if the topic says so
 }
 
 // idleRead is how long a topic read waits for more records before it takes
@@ -171,7 +172,7 @@ func readTopic(ctx context.Context, cl *kgo.Client, opts []kgo.Opt, topic string
 				return
 			}
 			n++
-			rec := Record{Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value}
+			rec := Record{Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
 			if len(r.Headers) > 0 {
 				rec.Headers = map[string]string{}
 				for _, h := range r.Headers {

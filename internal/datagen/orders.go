@@ -13,13 +13,16 @@ import (
 )
 
 // Order is one line of an orders input file. Field order here is the order
-// in the JSON the learner reads.
+// in the JSON the learner reads. A line with Deleted set is not an order
+// but a customer's deletion, and carries only the customer (see deletes.go);
+// an order's id, seq and amount are never empty.
 type Order struct {
-	OrderID     string `json:"order_id"`
+	OrderID     string `json:"order_id,omitempty"`
 	CustomerID  string `json:"customer_id"`
-	Seq         int    `json:"seq"` // 1, 2, 3... per customer, in file order
-	AmountCents int64  `json:"amount_cents"`
+	Seq         int    `json:"seq,omitempty"` // 1, 2, 3... per customer, in file order
+	AmountCents int64  `json:"amount_cents,omitempty"`
 	Poison      bool   `json:"poison,omitempty"`
+	Deleted     bool   `json:"deleted,omitempty"`
 }
 
 // OrdersSpec says how many orders to make and of what shape.
@@ -28,6 +31,8 @@ type OrdersSpec struct {
 	Customers int `yaml:"customers"`
 	// PoisonEvery marks about one order in PoisonEvery as poison (0: none).
 	PoisonEvery int `yaml:"poison_every"`
+	// Deletes inserts that many customer deletions among the orders (0: none).
+	Deletes int `yaml:"deletes"`
 }
 
 // Orders makes spec.Count orders spread over spec.Customers customers.
@@ -67,6 +72,9 @@ func Orders(seed uint64, spec OrdersSpec) []Order {
 	}
 	if spec.PoisonEvery > 0 && !slices.ContainsFunc(out, func(o Order) bool { return o.Poison }) {
 		out[r.IntN(len(out))].Poison = true // an exercise about poison needs some
+	}
+	if spec.Deletes > 0 {
+		out = withDeletes(r, out, spec.Deletes)
 	}
 	return out
 }

@@ -42,6 +42,12 @@ type fleet struct {
 	// startErr is a program that could not be started at all.
 	startErr error
 
+	// For kill: broker faults (restart.go): the cluster to restart, the
+	// restarts under way, and how to end the run if one fails.
+	restarter containers.BrokerRestarter
+	restarts  sync.WaitGroup
+	stop      context.CancelCauseFunc
+
 	// For faults that act through a proxy (proxied.go): one proxy per
 	// instance, what each has seen accepted, and how many answers each
 	// lose fault has withheld.
@@ -65,13 +71,25 @@ type firing struct {
 	records int64
 }
 
-func (g *run) runFleet(ctx context.Context, shell string) *fleet {
+func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCauseFunc) *fleet {
 	ex := g.req.Exercise
 	n := max(ex.Instances, 1)
 	f := &fleet{g: g, shell: shell, began: time.Now(),
 		procs: make([]*runner.Process, n), ended: make([]bool, n), runs: make([][]runner.Result, n),
 		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults))}
 	f.deadline = f.began.Add(ex.Timeout)
+	f.stop = stop
+	if hasBrokerFault(ex.Faults) {
+		r, err := g.restarter()
+		if err != nil {
+			f.startErr = err
+			for i := range f.runs {
+				f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
+			}
+			return f
+		}
+		f.restarter = r
+	}
 	if must := needsProxy(ex.Faults); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
 		if err := f.startProxies(must); err != nil {
 			f.startErr = err
@@ -88,7 +106,7 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 		instances.Add(1)
 		go func() { defer instances.Done(); f.instance(ctx, i) }()
 	}
-	watchCtx, stop := context.WithCancel(ctx)
+	watchCtx, stopWatch := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
 	for i, fault := range ex.Faults {
 		if fault.When.Proxied() {
@@ -98,8 +116,9 @@ func (g *run) runFleet(ctx context.Context, shell string) *fleet {
 		go func() { defer watchers.Done(); f.watch(watchCtx, i, fault) }()
 	}
 	instances.Wait()
-	stop()
+	stopWatch()
 	watchers.Wait()
+	f.restarts.Wait()
 	return f
 }
 
@@ -207,6 +226,13 @@ func (f *fleet) watch(ctx context.Context, i int, fault catalogue.Fault) {
 // be tried again at the next poll.
 func (f *fleet) fire(i int, fault catalogue.Fault, saw string) bool {
 	f.mu.Lock()
+	if fault.Kill == "broker" {
+		fr := &firing{fault: fault, at: time.Since(f.began), saw: saw}
+		f.fired[i] = fr
+		f.mu.Unlock()
+		f.restartBroker(context.Background(), fr)
+		return true
+	}
 	n := fault.Instance
 	if f.procs[n] == nil && !f.ended[n] {
 		f.mu.Unlock()
@@ -307,6 +333,13 @@ func (fr *firing) report() string {
 	if f.When.After > 0 {
 		when = fmt.Sprintf("%s after the program started", fr.at.Round(10*time.Millisecond))
 	}
+	if f.Kill == "broker" {
+		s := fmt.Sprintf("killed the broker %s, and started it again on its data", when)
+		if fr.after != "" {
+			s += ": " + fr.after
+		}
+		return s
+	}
 	if fr.lost {
 		what := "its answer to a produce request"
 		if fr.answers != 1 {
@@ -397,7 +430,7 @@ func neverHappened(f catalogue.Fault) string {
 // fault that said not to restart it (or could not be restarted).
 func (f *fleet) notRestarted(i int) bool {
 	for _, fr := range f.fired {
-		if fr != nil && fr.killed && fr.fault.Instance == i && !fr.again {
+		if fr != nil && fr.killed && fr.fault.Kill == "program" && fr.fault.Instance == i && !fr.again {
 			return true
 		}
 	}

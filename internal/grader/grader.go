@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
@@ -85,6 +86,8 @@ type run struct {
 	env    *checks.Env
 	tmp    string
 	values map[string]string
+	// restarting counts the broker restarts a fault has under way.
+	restarting atomic.Int32
 	// program is where the build step writes the program (STREAMLAB_PROGRAM).
 	program string
 }
@@ -196,7 +199,8 @@ func (g *run) prepare(ctx context.Context) error {
 			}
 		}
 	}
-	for _, s := range ex.Seeds {
+	stamps := map[string][]time.Time{} // topic variable -> CreateTimes seeded into it
+	for j, s := range ex.Seeds {
 		orders := g.env.Inputs[s.From]
 		lines := datagen.Lines(orders)
 		var keys []string
@@ -206,10 +210,18 @@ func (g *run) prepare(ctx context.Context) error {
 				keys[i], _ = fieldOf(l, s.Key)
 			}
 		}
-		if err := g.be.Seed(ctx, g.values[s.Topic], lines, keys); err != nil {
+		var at []time.Time
+		if s.Timestamps != nil {
+			// Seeds draw from seeds past the variables' own, so that
+			// stamps never repeat an input file's draws.
+			at = datagen.Stamps(g.res.Seed+uint64(len(ex.Variables)+j), len(lines), s.Timestamps.Span, time.Now())
+			stamps[s.Topic] = append(stamps[s.Topic], at...)
+		}
+		if err := g.seed(ctx, g.values[s.Topic], lines, keys, at); err != nil {
 			return err
 		}
 	}
+	g.nameTimes(stamps)
 	g.be.Fill(g.env)
 	g.emit(Event{Stage: StagePreparing, Vars: g.values})
 	return nil
@@ -293,7 +305,7 @@ func (g *run) runAndCheck(ctx context.Context) {
 	wg.Add(1)
 	go func() { defer wg.Done(); g.watchHealth(watchCtx, stopProg) }()
 	t0 := time.Now()
-	fl := g.runFleet(progCtx, cmd)
+	fl := g.runFleet(progCtx, cmd, stopProg)
 	err := fl.startErr
 	lastRuns := fl.lastRuns()
 	res := runner.Result{Duration: time.Since(t0), Output: fl.output()}
@@ -378,6 +390,10 @@ func (g *run) watchHealth(ctx context.Context, stop context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if g.restarting.Load() > 0 {
+			failed = 0 // down on purpose: restartBroker reports one that stays down
+			continue
 		}
 		err := g.be.Healthy(ctx)
 		if ctx.Err() != nil {

@@ -306,10 +306,11 @@ func TestFaultThatNeverFiresIsANote(t *testing.T) {
 	}
 }
 
-// What a kill-and-restart fault adds to a check: the program's time with
-// no fault, with the fault machinery but a trigger that never holds, and
-// killed 500 ms in and started again (which re-does 500 ms of work by
-// design; restart-ms is what is left over once that is taken away).
+// What a fault adds to a check: the program's time with no fault, with
+// the fault machinery but a trigger that never holds, killed 500 ms in
+// and started again (which re-does 500 ms of work by design; restart-ms
+// is what is left over once that is taken away), through the proxy, and
+// with one produce answer lost.
 func benchFaultCost(b *testing.B, cl containers.Cluster) {
 	bin := filepath.Join(b.TempDir(), "slowproducer")
 	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/slowproducer").CombinedOutput(); err != nil {
@@ -320,6 +321,10 @@ func benchFaultCost(b *testing.B, cl containers.Cluster) {
 		{"none", ""},
 		{"never-fires", "faults:\n  - kill: program\n    when: {after: 1h}\n"},
 		{"kill-restart", "faults:\n  - kill: program\n    when: {after: 500ms}\n"},
+		// The proxy in the path, and a trigger that never holds.
+		{"proxied", "faults:\n  - kill: program\n    when: {produce: {topic: TOPIC, at_least: 100000}}\n"},
+		// One produce answer lost: the client's retry after a metadata refresh.
+		{"lost-ack", "faults:\n  - lose: acks\n    when: {produce: {topic: TOPIC, at_least: 10}}\n"},
 	}
 	program := map[string][]time.Duration{}
 	for range b.N {
@@ -341,6 +346,7 @@ func benchFaultCost(b *testing.B, cl containers.Cluster) {
 		b.ReportMetric(median(program[c.name]), c.name+"-ms")
 	}
 	b.ReportMetric(median(program["kill-restart"])-median(program["none"])-500, "restart-ms")
+	b.ReportMetric(median(program["proxied"])/median(program["none"]), "proxied/none")
 }
 
 func BenchmarkFaultCostEmbedded(b *testing.B) {
@@ -483,5 +489,50 @@ func TestRequiredFaultNotInjectedFails(t *testing.T) {
 	ft := findTest(t, fr.res, "fault: lose")
 	if fr.res.Status != result.Fail || ft.Status != result.Fail || !strings.Contains(ft.Message, "acks=0") {
 		t.Fatalf("status %s, fault test %+v", fr.res.Status, ft)
+	}
+}
+
+// A broker restart mid-run: the program rides it out (its client
+// retries), the run is not the cluster's error, and the fault says when
+// the broker answered again.
+func testBrokerRestart(t *testing.T, cl containers.Cluster) {
+	fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=60 DELAY=20ms "$STREAMLAB_PROGRAM"`, `faults:
+  - kill: broker
+    when:
+      records: {topic: TOPIC, at_least: 20}
+`))
+	if fr.res.Status != result.Pass {
+		t.Fatalf("status %s:\n%s", fr.res.Status, describe(fr.res))
+	}
+	if starts := fr.starts["0"]; len(starts) != 1 || fr.counts[starts[0]] != 61 {
+		t.Fatalf("starts %v, counts %v: want one run that wrote all 61 records exactly once", starts, fr.counts)
+	}
+	ft := findTest(t, fr.res, "fault: restart the broker")
+	if !strings.Contains(ft.Message, "killed the broker") || !strings.Contains(ft.Message, "answered again") {
+		t.Fatalf("fault test %+v", ft)
+	}
+}
+
+func TestBrokerRestartEmbedded(t *testing.T) {
+	testBrokerRestart(t, newClusters(t, embedded.New()).get(containers.Kafka))
+}
+
+func TestBrokerRestartLocal(t *testing.T) {
+	testBrokerRestart(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+}
+
+// notMine is a cluster streamlab did not start: it cannot be restarted.
+type notMine struct{ containers.Cluster }
+
+// On a cluster it cannot restart, an exercise that restarts the broker is
+// refused before the program runs: an error that says what to use, never
+// a run without the fault.
+func TestBrokerRestartRefusedOnExternal(t *testing.T) {
+	cl := notMine{newClusters(t, embedded.New()).get(containers.Kafka)}
+	ex := faultSpec(t, `TOTAL=3 DELAY=1ms "$STREAMLAB_PROGRAM"`, "faults:\n  - kill: broker\n    when: {after: 1s}\n")
+	ex.Build = ""
+	r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: t.TempDir(), Cluster: cl, Provider: "external"})
+	if r.Status != result.Error || !strings.Contains(r.Message, "only restarts a broker it started") || !strings.Contains(r.Message, "--cluster local") {
+		t.Fatalf("status %s:\n%s", r.Status, describe(r))
 	}
 }

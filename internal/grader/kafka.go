@@ -162,11 +162,20 @@ func (b *kafkaBackend) waitTopic(ctx context.Context, topic string, parts int) e
 }
 
 func (b *kafkaBackend) Seed(ctx context.Context, topic string, lines, keys []string) error {
+	return b.SeedAt(ctx, topic, lines, keys, nil)
+}
+
+// SeedAt is Seed with each record's CreateTime chosen: stamps[i] for
+// lines[i], when stamps are given.
+func (b *kafkaBackend) SeedAt(ctx context.Context, topic string, lines, keys []string, stamps []time.Time) error {
 	recs := make([]*kgo.Record, len(lines))
 	for i, l := range lines {
 		recs[i] = &kgo.Record{Topic: topic, Value: []byte(l)}
 		if keys != nil {
 			recs[i].Key = []byte(keys[i])
+		}
+		if stamps != nil {
+			recs[i].Timestamp = stamps[i]
 		}
 	}
 	if err := b.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {

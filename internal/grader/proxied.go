@@ -34,7 +34,7 @@ func needsProxy(faults []catalogue.Fault) bool {
 // be taken out of the group at once (release).
 func wantsProxy(faults []catalogue.Fault) bool {
 	for _, f := range faults {
-		if f.Kill != "" {
+		if f.Kill == "program" {
 			return true
 		}
 	}
@@ -169,7 +169,9 @@ func (f *fleet) hook(i int) proxy.Hook {
 			f.g.emit(Event{Fault: rep})
 		}
 		for k, j := range kill {
-			if f.fire(j, f.g.req.Exercise.Faults[j], saws[k]) {
+			// A killed program must not read the answer; a restarted
+			// broker's answer is the program's to read.
+			if fault := f.g.req.Exercise.Faults[j]; f.fire(j, fault, saws[k]) && fault.Kill == "program" {
 				verdict = proxy.Withhold
 			}
 		}

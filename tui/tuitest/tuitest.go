@@ -299,6 +299,20 @@ func codeLines(md string) map[string]bool {
 	return out
 }
 
+// isCode reports whether a rendered line is (a piece of) a code line: a
+// code line wider than the screen wraps, and its pieces are its own.
+func isCode(code map[string]bool, t string) bool {
+	if code[t] {
+		return true
+	}
+	for c := range code {
+		if len(t) > 1 && strings.Contains(c, t) {
+			return true
+		}
+	}
+	return false
+}
+
 var listItem = regexp.MustCompile(`^( *)(• |\d+\. )`)
 
 // LayoutProblems checks rendered markdown (or a screen section of it)
@@ -318,7 +332,7 @@ func LayoutProblemsOf(markdown, rendered string, margin int) []string {
 	var out []string
 	hang := -1 // the column a list item's wrapped lines start at
 	for _, l := range strings.Split(ansi.Strip(rendered), "\n") {
-		if t := strings.TrimSpace(l); t != "" && code[t] {
+		if t := strings.TrimSpace(l); t != "" && isCode(code, t) {
 			continue
 		}
 		if strings.Contains(l, "`") {

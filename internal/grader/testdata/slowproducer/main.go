@@ -30,6 +30,9 @@ func main() {
 		// retrying, no sooner than this after the last refresh (5 s by
 		// default): kept short so that lost-acknowledgement tests are quick.
 		kgo.MetadataMinAge(200 * time.Millisecond),
+		// A broker restart takes seconds; by default the client fails a
+		// record once its topic's metadata could not be loaded 4 times.
+		kgo.UnknownTopicRetries(-1),
 	}
 	if os.Getenv("IDEMPOTENCE") == "off" {
 		opts = append(opts, kgo.DisableIdempotentWrite())
