@@ -396,7 +396,7 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 			t.Message = fmt.Sprintf("Not injected: the program ended before the trigger held (%s). The checks below judged a run without this fault.", fault.When)
 			if fault.Required {
 				t.Status = result.Fail
-				t.Message = fmt.Sprintf("Not injected: the program ended before the trigger held (%s), and this exercise is about what your program does when it happens. %s", fault.When, neverHappened(fault))
+				t.Message = fmt.Sprintf("Not injected: the program ended before the trigger held (%s), and this exercise is about what your program does when it happens. %s", fault.When, f.neverHappened(fault))
 			}
 		default:
 			t.Message = "The grader " + fr.report() + "."
@@ -408,12 +408,20 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 
 // neverHappened says what a program that never let a required fault
 // happen most likely did.
-func neverHappened(f catalogue.Fault) string {
-	switch t := f.When; {
-	case t.Produce != nil && f.Lose != "":
-		return fmt.Sprintf("No produce request to %s was acknowledged: a producer with acks=0 asks for no acknowledgement, so it cannot learn whether its records were written. Produce with acks=all (the default of most clients).", t.Produce.Topic)
+// Called with f.mu held.
+func (f *fleet) neverHappened(fault catalogue.Fault) string {
+	switch t := fault.When; {
+	case t.Produce != nil && f.seen != nil && f.seen[fault.Instance].noAcks:
+		return fmt.Sprintf("Your program produced with acks=0: it asks for no acknowledgement, so it cannot learn whether its records reached %s, and retries nothing. Produce with acks=all (the default of most clients).", t.Produce.Topic)
 	case t.Produce != nil:
-		return fmt.Sprintf("Your program did not write %d records to %s.", t.Produce.AtLeast, t.Produce.Topic)
+		var n int64
+		if f.seen != nil {
+			n = f.seen[fault.Instance].produced[f.g.values[t.Produce.Topic]]
+		}
+		if n == 0 {
+			return fmt.Sprintf("No produce request of your program to %s was acknowledged: did it produce at all? Its output is below.", t.Produce.Topic)
+		}
+		return fmt.Sprintf("Your program wrote %d records to %s, and the fault comes at %d.", n, t.Produce.Topic, t.Produce.AtLeast)
 	case t.Commit != nil:
 		return fmt.Sprintf("Your program did not commit offsets for %s on %s up to %d: does it commit?", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
 	case t.EndTransaction != nil:

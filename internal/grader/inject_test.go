@@ -477,18 +477,27 @@ func TestProxiedFaultsLocal(t *testing.T) {
 	testProxiedFaults(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
 }
 
-// A required fault that never happened fails the run, and says why.
+// A required fault that never happened fails the run, and says why: a
+// producer that asked for no acknowledgements, or one that wrote too
+// little.
 func TestRequiredFaultNotInjectedFails(t *testing.T) {
 	cl := newClusters(t, embedded.New()).get(containers.Kafka)
-	fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=3 DELAY=1ms "$STREAMLAB_PROGRAM"`, `faults:
+	for _, tc := range []struct{ acks, says string }{
+		{"0", "Your program produced with acks=0"},
+		{"all", "Your program wrote 4 records to TOPIC, and the fault comes at 100"},
+	} {
+		t.Run("acks="+tc.acks, func(t *testing.T) {
+			fr := gradeFaults(t, cl, faultSpec(t, `TOTAL=3 DELAY=1ms ACKS=`+tc.acks+` "$STREAMLAB_PROGRAM"`, `faults:
   - lose: acks
     required: true
     when:
       produce: {topic: TOPIC, at_least: 100}
 `))
-	ft := findTest(t, fr.res, "fault: lose")
-	if fr.res.Status != result.Fail || ft.Status != result.Fail || !strings.Contains(ft.Message, "acks=0") {
-		t.Fatalf("status %s, fault test %+v", fr.res.Status, ft)
+			ft := findTest(t, fr.res, "fault: lose")
+			if fr.res.Status != result.Fail || ft.Status != result.Fail || !strings.Contains(ft.Message, tc.says) {
+				t.Fatalf("status %s, fault test %+v", fr.res.Status, ft)
+			}
+		})
 	}
 }
 

@@ -52,6 +52,7 @@ type seen struct {
 	committed map[string]map[int32]int64 // group/topic → partition → offset
 	txns      int64                      // transactions committed
 	members   map[string]string          // group → the member id it last joined as
+	noAcks    bool                       // it sent a produce request with acks=0
 }
 
 // startProxies starts a proxy per instance; on failure none is left.
@@ -111,8 +112,12 @@ func (f *fleet) hook(i int) proxy.Hook {
 		}
 		f.mu.Lock()
 		s := &f.seen[i]
-		if r.Kind == proxy.Join {
-			s.members[r.Group] = r.Member
+		if r.Kind == proxy.Join || r.NoAcks {
+			if r.NoAcks {
+				s.noAcks = true
+			} else {
+				s.members[r.Group] = r.Member
+			}
 			f.mu.Unlock()
 			return proxy.Deliver
 		}

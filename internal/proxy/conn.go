@@ -91,6 +91,7 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 			}
 			if pr, ok := in.req.(*kmsg.ProduceRequest); ok && pr.Acks == 0 {
 				answered = false // acks=0: the broker sends nothing back
+				p.hook(Request{Kind: Produce, NoAcks: true})
 			}
 			if fr, ok := in.req.(*kmsg.FetchRequest); ok {
 				p.hook(p.fetched(fr))

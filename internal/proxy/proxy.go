@@ -62,6 +62,9 @@ type Request struct {
 	Abort bool
 	// Member is the member id a Join was given.
 	Member string
+	// NoAcks is a produce request that asked for no answer (acks=0),
+	// reported as it is sent: nothing says what the broker made of it.
+	NoAcks bool
 }
 
 // Verdict is what the proxy does with the broker's answer.

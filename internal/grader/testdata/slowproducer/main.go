@@ -5,7 +5,8 @@
 // tell the runs apart in the topic. With GROUP set, it also commits, for
 // that group, offset n on TOPIC's partition 0 after its nth record, as a
 // consumer that has handled n records would. IDEMPOTENCE=off turns the
-// producer's idempotence off, as many clients have it by default.
+// producer's idempotence off, as many clients have it by default; ACKS=0
+// asks for no acknowledgements at all.
 package main
 
 import (
@@ -34,8 +35,11 @@ func main() {
 		// record once its topic's metadata could not be loaded 4 times.
 		kgo.UnknownTopicRetries(-1),
 	}
-	if os.Getenv("IDEMPOTENCE") == "off" {
+	if os.Getenv("IDEMPOTENCE") == "off" || os.Getenv("ACKS") == "0" {
 		opts = append(opts, kgo.DisableIdempotentWrite())
+	}
+	if os.Getenv("ACKS") == "0" {
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
