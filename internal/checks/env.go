@@ -26,16 +26,34 @@ type Env struct {
 
 	Pulsar *PulsarClients // nil for a Kafka exercise
 
+	// Requests is what the grader saw of the program's own Kafka requests,
+	// through the proxy it ran behind; nil when it ran without one.
+	Requests Requests
+
 	mu       sync.Mutex
 	topics   map[string][]Record // read caches, cleared by Fresh
 	messages map[string][]Message
 	memo     map[any]any // what checks carry from one evaluation to the next
 }
 
+// Requests answers for what a program asked of Kafka.
+type Requests interface {
+	// FirstFetches are, by partition, the offset each partition of topic
+	// was first fetched from (the lowest, over the program's instances and
+	// their runs).
+	FirstFetches(topic string) map[int32]int64
+}
+
+// RequestWatcher is a check that judges the program's requests: the
+// grader runs the program behind a proxy when a spec has one.
+type RequestWatcher interface {
+	WatchesRequests() bool
+}
+
 // View returns an Env with the same run and clients and a read cache of its
 // own, for a check polled alongside others.
 func (e *Env) View() *Env {
-	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar}
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests}
 }
 
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the

@@ -54,6 +54,7 @@ type fleet struct {
 	proxies  []*proxy.Proxy
 	seen     []seen
 	withheld []int
+	first    map[string]map[int32]int64 // topic → partition → first fetch offset
 }
 
 // firing is a fault whose trigger held, and what became of it.
@@ -90,7 +91,7 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 		}
 		f.restarter = r
 	}
-	if must := needsProxy(ex.Faults); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
+	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
 		if err := f.startProxies(must); err != nil {
 			f.startErr = err
 			for i := range f.runs {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/proxy"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -23,6 +25,17 @@ import (
 func needsProxy(faults []catalogue.Fault) bool {
 	for _, f := range faults {
 		if f.When.Proxied() || f.Lose != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// watchesRequests reports whether a check of the spec judges the
+// program's own requests, which only the proxy sees.
+func watchesRequests(cs []checks.Spec) bool {
+	for _, c := range cs {
+		if w, ok := c.Check.(checks.RequestWatcher); ok && w.WatchesRequests() {
 			return true
 		}
 	}
@@ -44,7 +57,7 @@ func wantsProxy(faults []catalogue.Fault) bool {
 // errProxyTLS is why a proxied fault cannot run on a cluster that wants
 // TLS: the proxy reads the program's requests, and cannot read them
 // encrypted.
-var errProxyTLS = errors.New("this exercise's faults act on the program's Kafka requests through a plaintext proxy, and this cluster is reached over TLS: grade it on a cluster streamlab starts (--cluster local, docker or embedded)")
+var errProxyTLS = errors.New("this exercise watches your program's Kafka requests through a plaintext proxy, and this cluster is reached over TLS: check it on a cluster streamlab starts (--cluster local, docker or embedded)")
 
 // seen is what one instance's proxy has seen accepted, across its runs.
 type seen struct {
@@ -53,6 +66,7 @@ type seen struct {
 	txns      int64                      // transactions committed
 	members   map[string]string          // group → the member id it last joined as
 	noAcks    bool                       // it sent a produce request with acks=0
+	fetched   map[string]map[int32]bool  // partitions it has fetched, by topic
 }
 
 // startProxies starts a proxy per instance; on failure none is left.
@@ -68,8 +82,9 @@ func (f *fleet) startProxies(must bool) error {
 	f.proxies = make([]*proxy.Proxy, len(f.procs))
 	f.seen = make([]seen, len(f.procs))
 	f.withheld = make([]int, len(f.fired))
+	f.first = map[string]map[int32]int64{}
 	for i := range f.proxies {
-		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}, members: map[string]string{}}
+		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}, members: map[string]string{}, fetched: map[string]map[int32]bool{}}
 		p, err := proxy.Start(ep.KafkaBootstrap, f.hook(i))
 		if err != nil {
 			f.closeProxies()
@@ -77,6 +92,7 @@ func (f *fleet) startProxies(must bool) error {
 		}
 		f.proxies[i] = p
 	}
+	f.g.env.Requests = f
 	return nil
 }
 
@@ -107,11 +123,13 @@ func (f *fleet) instanceEnv(env []string, i int) []string {
 // fires the faults whose moment it is.
 func (f *fleet) hook(i int) proxy.Hook {
 	return func(r proxy.Request) proxy.Verdict {
-		if r.Kind == proxy.Fetch {
-			return proxy.Deliver
-		}
 		f.mu.Lock()
 		s := &f.seen[i]
+		if r.Kind == proxy.Fetch {
+			f.firstFetches(s, r.Offsets)
+			f.mu.Unlock()
+			return proxy.Deliver
+		}
 		if r.Kind == proxy.Join || r.NoAcks {
 			if r.NoAcks {
 				s.noAcks = true
@@ -182,6 +200,37 @@ func (f *fleet) hook(i int) proxy.Hook {
 		}
 		return verdict
 	}
+}
+
+// firstFetches keeps, for each partition an instance fetches for the
+// first time, the offset it fetched from, and the lowest of those over
+// the instances. Called with f.mu held.
+func (f *fleet) firstFetches(s *seen, offsets map[string]map[int32]int64) {
+	for topic, parts := range offsets {
+		if s.fetched[topic] == nil {
+			s.fetched[topic] = map[int32]bool{}
+		}
+		if f.first[topic] == nil {
+			f.first[topic] = map[int32]int64{}
+		}
+		for p, o := range parts {
+			if s.fetched[topic][p] {
+				continue
+			}
+			s.fetched[topic][p] = true
+			if old, ok := f.first[topic][p]; !ok || o < old {
+				f.first[topic][p] = o
+			}
+		}
+	}
+}
+
+// FirstFetches is checks.Requests: where each partition of topic was
+// first fetched from.
+func (f *fleet) FirstFetches(topic string) map[int32]int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.first[topic])
 }
 
 // release tells the group coordinator that the members instance i had

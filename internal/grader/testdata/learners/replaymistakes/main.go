@@ -6,6 +6,8 @@
 //   - local-time: reads SINCE's clock time as local time, dropping its UTC
 //     offset (run it with TZ=UTC: SINCE never comes in UTC)
 //   - wall-clock: ignores SINCE and replays the last 24 hours by the clock
+//   - filter: reads the whole topic and keeps what is stamped at or after
+//     SINCE: the right output, read the slow way
 //   - from-end: starts at the end offsets, as a consumer with no committed
 //     offset and auto.offset.reset=latest does, and copies nothing
 //   - new-timestamps: copies the right records, each stamped anew
@@ -41,7 +43,7 @@ func main() {
 	}
 	var starts kadm.ListedOffsets
 	switch mistake {
-	case "everything", "after":
+	case "everything", "after", "filter":
 		starts, err = adm.ListStartOffsets(ctx, input)
 	case "from-end":
 		starts = ends
@@ -76,6 +78,9 @@ func main() {
 				delete(stops, r.Partition)
 			}
 			if mistake == "after" && !r.Timestamp.After(since) {
+				return
+			}
+			if mistake == "filter" && r.Timestamp.Before(since) {
 				return
 			}
 			c := &kgo.Record{Topic: output, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp}
