@@ -29,9 +29,15 @@ type Fault struct {
 	Kill string
 	// Lose is what a lose fault loses: "acks", the broker's answers to the
 	// program's produce requests, which the broker did act on.
-	Lose     string
-	Instance int  // which instance, 0-based
-	Restart  bool // kill: start it again, with the same environment
+	Lose string
+	// Rebalance names the group variable a member of the grader's joins,
+	// subscribed to the topic variable Topic; it holds the partitions it
+	// is given for Hold, reads without committing, and leaves.
+	Rebalance string
+	Topic     string
+	Hold      time.Duration
+	Instance  int  // which instance, 0-based
+	Restart   bool // kill: start it again, with the same environment
 	// Times is how many answers a lose fault withholds, one after another
 	// from the moment its trigger holds.
 	Times int
@@ -46,14 +52,20 @@ type Fault struct {
 
 // Type is the fault's type key.
 func (f Fault) Type() string {
-	if f.Lose != "" {
+	switch {
+	case f.Lose != "":
 		return "lose"
+	case f.Rebalance != "":
+		return "rebalance"
 	}
 	return "kill"
 }
 
 // String says what the fault does, in a learner's words.
 func (f Fault) String() string {
+	if f.Rebalance != "" {
+		return fmt.Sprintf("rebalance %s: a member of the grader's joins it on %s for %s, then leaves without committing, %s", f.Rebalance, f.Topic, f.Hold, f.When)
+	}
 	if f.Lose != "" {
 		what := "the acknowledgement of one produce request"
 		if f.Times > 1 {
@@ -154,6 +166,8 @@ type CommitTrigger struct {
 var faultTypes = map[string][]string{
 	"kill": {"instance", "restart"},
 	"lose": {"instance", "times"},
+	// rebalance: GROUP, with the topic its member subscribes to.
+	"rebalance": {"topic", "hold"},
 }
 
 // commonSettings are the settings of every fault type.
@@ -171,13 +185,16 @@ func knownFaults() string {
 // rawFault holds the settings of every type; parseFault reports a
 // setting that is not its type's.
 type rawFault struct {
-	Kill     string    `yaml:"kill"`
-	Lose     string    `yaml:"lose"`
-	Instance *int      `yaml:"instance"`
-	Restart  *bool     `yaml:"restart"`
-	Times    *int      `yaml:"times"`
-	Required bool      `yaml:"required"`
-	When     yaml.Node `yaml:"when"`
+	Kill      string    `yaml:"kill"`
+	Lose      string    `yaml:"lose"`
+	Rebalance string    `yaml:"rebalance"`
+	Topic     string    `yaml:"topic"`
+	Hold      string    `yaml:"hold"`
+	Instance  *int      `yaml:"instance"`
+	Restart   *bool     `yaml:"restart"`
+	Times     *int      `yaml:"times"`
+	Required  bool      `yaml:"required"`
+	When      yaml.Node `yaml:"when"`
 }
 
 type rawWhen struct {
@@ -288,6 +305,28 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 				c.add(file, keyLine(n, "times"), "times must be 1 to 100, not %d", f.Times)
 				ok = false
 			}
+		}
+	case "rebalance":
+		f.Rebalance, f.Topic, f.Hold = raw.Rebalance, raw.Topic, 3*time.Second
+		if s.Cluster != "kafka" {
+			c.add(file, types[0].Line, "rebalance joins a Kafka consumer group, and this is a %s exercise", s.Cluster)
+			ok = false
+		}
+		if v, declared := vars[raw.Rebalance]; !declared || v.Kind != KindGroup {
+			c.add(file, types[0].Line, "rebalance %q must name a group variable", raw.Rebalance)
+			ok = false
+		}
+		if v, declared := vars[raw.Topic]; !declared || v.Kind != KindTopic {
+			c.add(file, types[0].Line, "a rebalance needs topic: the topic variable its member subscribes to (got %q)", raw.Topic)
+			ok = false
+		}
+		if raw.Hold != "" {
+			d, err := time.ParseDuration(raw.Hold)
+			if err != nil || d <= 0 || d > time.Minute {
+				c.add(file, keyLine(n, "hold"), "hold %q must be a duration from 1ms to 1m, like 3s", raw.Hold)
+				ok = false
+			}
+			f.Hold = d
 		}
 	}
 	if raw.Instance != nil {

@@ -103,8 +103,8 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		wantLine int
 		wantMsg  string
 	}{
-		{"unknown fault", faultEdit(38, 38, "  - rebalance: GROUP"), 38, `unknown fault "rebalance" (known faults: kill, lose)`},
-		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill, lose"},
+		{"unknown fault", faultEdit(38, 38, "  - partition: GROUP"), 38, `unknown fault "partition" (known faults: kill, lose, rebalance)`},
+		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill, lose, rebalance"},
 		{"unknown setting", faultEdit(33, 33, "    restrat: false"), 33, `unknown field "restrat"`},
 		{"kill what", faultEdit(38, 38, "  - kill: disk"), 38, `kill must be program or broker, not "disk"`},
 		{"two triggers", faultEdit(39, 39, "    when: {after: 1s,", "      records: {topic: TOPIC, at_least: 1}}"), 40, "when has two triggers (after and records)"},
@@ -129,6 +129,9 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		{"two types in one fault", faultEdit(39, 39, "    kill: program"), 39, `"kill" is given twice`},
 		{"a broker instance", faultEdit(31, 33, "  - kill: broker", "    instance: 1"), 32, "instance is for kill: program; a broker has no instances"},
 		{"a broker left down", faultEdit(38, 38, "  - kill: broker", "    restart: false"), 39, "a broker the grader kills is always started again"},
+		{"rebalance of a topic", faultEdit(38, 38, "  - rebalance: TOPIC", "    topic: TOPIC"), 38, `rebalance "TOPIC" must name a group variable`},
+		{"rebalance without a topic", faultEdit(38, 38, "  - rebalance: GROUP"), 38, "a rebalance needs topic"},
+		{"rebalance hold", faultEdit(38, 38, "  - rebalance: GROUP", "    topic: TOPIC", "    hold: forever"), 40, `hold "forever" must be a duration`},
 		{"lose what", faultEdit(38, 39, "  - lose: records", "    when: {produce: {topic: TOPIC, at_least: 1}}"), 38, `lose must be acks, not "records"`},
 		{"a kill setting on a lose fault", faultEdit(31, 31, "  - lose: acks"), 33, "restart is not a setting of a lose fault (a lose fault has: instance, times, when, required)"},
 		{"lose on a polled trigger", faultEdit(38, 38, "  - lose: acks"), 39, "lose: acks acts on the answers to produce requests, so its trigger must be produce"},
@@ -174,6 +177,18 @@ func TestProxiedFaultsParse(t *testing.T) {
 	}
 	if got := lose.String(); got != "lose the acknowledgements of 3 produce requests to instance 0 as the broker accepts the produce request that brings the records it wrote to TOPIC to at least 40" {
 		t.Fatalf("described as %q", got)
+	}
+}
+
+func TestRebalanceParses(t *testing.T) {
+	content := faultEdit(38, 38, "  - rebalance: GROUP", "    topic: TOPIC", "    hold: 2s")
+	cat, err := Load(course(map[string]string{specFile: content}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cat.Exercise("kafka/first").Faults[1]
+	if f.Type() != "rebalance" || f.Rebalance != "GROUP" || f.Topic != "TOPIC" || f.Hold != 2*time.Second || f.When.After != 1500*time.Millisecond {
+		t.Fatalf("rebalance fault %+v", f)
 	}
 }
 

@@ -45,8 +45,10 @@ type fleet struct {
 	// For kill: broker faults (restart.go): the cluster to restart, the
 	// restarts under way, and how to end the run if one fails.
 	restarter containers.BrokerRestarter
-	restarts  sync.WaitGroup
 	stop      context.CancelCauseFunc
+	// background are the faults that run beside the program (a broker
+	// restart, a rebalance); the fleet waits for them before it returns.
+	background sync.WaitGroup
 
 	// For faults that act through a proxy (proxied.go): one proxy per
 	// instance, what each has seen accepted, and how many answers each
@@ -119,7 +121,7 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	instances.Wait()
 	stopWatch()
 	watchers.Wait()
-	f.restarts.Wait()
+	f.background.Wait()
 	return f
 }
 
@@ -227,11 +229,15 @@ func (f *fleet) watch(ctx context.Context, i int, fault catalogue.Fault) {
 // be tried again at the next poll.
 func (f *fleet) fire(i int, fault catalogue.Fault, saw string) bool {
 	f.mu.Lock()
-	if fault.Kill == "broker" {
+	if fault.Kill == "broker" || fault.Rebalance != "" {
 		fr := &firing{fault: fault, at: time.Since(f.began), saw: saw}
 		f.fired[i] = fr
 		f.mu.Unlock()
-		f.restartBroker(context.Background(), fr)
+		if fault.Rebalance != "" {
+			f.rebalance(context.Background(), fr)
+		} else {
+			f.restartBroker(context.Background(), fr)
+		}
 		return true
 	}
 	n := fault.Instance
@@ -333,6 +339,13 @@ func (fr *firing) report() string {
 	when := fmt.Sprintf("%s after the program started, when %s", fr.at.Round(10*time.Millisecond), fr.saw)
 	if f.When.After > 0 {
 		when = fmt.Sprintf("%s after the program started", fr.at.Round(10*time.Millisecond))
+	}
+	if f.Rebalance != "" {
+		s := fmt.Sprintf("had a member of its own join %s %s", f.Rebalance, when)
+		if fr.after != "" {
+			s += ": " + fr.after
+		}
+		return s
 	}
 	if f.Kill == "broker" {
 		s := fmt.Sprintf("killed the broker %s, and started it again on its data", when)

@@ -545,3 +545,47 @@ func TestBrokerRestartRefusedOnExternal(t *testing.T) {
 		t.Fatalf("status %s:\n%s", r.Status, describe(r))
 	}
 }
+
+// A rebalance mid-run: the grader's member joins the learner's group,
+// takes partitions, reads without committing and leaves; a copier that
+// writes before it commits still loses nothing, and the group's
+// committed offsets are the learner's alone.
+func testRebalance(t *testing.T, cl containers.Cluster) {
+	ex := *loadCourse(t).Exercise("kafka/at-least-once")
+	ex.Faults = []catalogue.Fault{{Rebalance: "GROUP", Topic: "INPUT_TOPIC", Hold: time.Second,
+		When: catalogue.Trigger{Committed: &catalogue.CommittedTrigger{Group: "GROUP", Topic: "INPUT_TOPIC", AtLeast: 40}}}}
+	var faults []string
+	r := grader.Run(context.Background(), grader.Request{
+		Exercise: &ex, Dir: mustAbs(t, "testdata/learners"), Cluster: cl, Provider: "test",
+		Run:    "MISTAKE=plain BATCH=10 DELAY=40ms go run ./copymistakes",
+		Events: func(e grader.Event) {
+			if e.Fault != "" {
+				faults = append(faults, e.Fault)
+			}
+		},
+	})
+	if r.Status != result.Pass {
+		t.Fatalf("status %s:\n%s", r.Status, describe(r))
+	}
+	t.Log(faults)
+	if len(faults) != 1 || !strings.Contains(faults[0], "had a member of its own join GROUP") || !strings.Contains(faults[0], "without committing, and left") {
+		t.Fatalf("fault events %q", faults)
+	}
+}
+
+func TestRebalanceEmbedded(t *testing.T) {
+	testRebalance(t, newClusters(t, embedded.New()).get(containers.Kafka))
+}
+
+func TestRebalanceLocal(t *testing.T) {
+	testRebalance(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+}
+
+func mustAbs(t *testing.T, dir string) string {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}

@@ -43,9 +43,9 @@ func (g *run) restarter() (containers.BrokerRestarter, error) {
 // restartBroker runs the broker fault fr in the background; the fleet
 // waits for it before it returns.
 func (f *fleet) restartBroker(ctx context.Context, fr *firing) {
-	f.restarts.Add(1)
+	f.background.Add(1)
 	go func() {
-		defer f.restarts.Done()
+		defer f.background.Done()
 		f.g.restarting.Add(1)
 		defer f.g.restarting.Add(-1)
 		t0 := time.Now()

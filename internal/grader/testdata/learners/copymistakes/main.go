@@ -11,6 +11,9 @@
 //   - txn: transactions with the offsets inside them, and the same
 //     transactional id in every run — correct, for both exercises.
 //   - fresh-txn-id: the same, but a new transactional id in every run.
+//
+// BATCH=n polls at most n records at a time and DELAY=d sleeps d after
+// each batch, for a copier slow enough to be rebalanced mid-run.
 package main
 
 import (
@@ -18,12 +21,16 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
+
+// client is the plain copier's client, for BATCH.
+var client *kgo.Client
 
 var (
 	input   = os.Getenv("INPUT_TOPIC")
@@ -56,7 +63,8 @@ func main() {
 	default:
 		log.Fatalf("unknown MISTAKE %q", mistake)
 	}
-	client, err := kgo.NewClient(opts...)
+	var err error
+	client, err = kgo.NewClient(opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,6 +80,7 @@ func main() {
 			continue
 		}
 		idle = time.Now()
+		time.Sleep(delay)
 		switch mistake {
 		case "commit-first":
 			must(client.CommitUncommittedOffsets(ctx))
@@ -122,10 +131,17 @@ func session(ctx context.Context, fresh bool) {
 	}
 }
 
+var delay, _ = time.ParseDuration(os.Getenv("DELAY"))
+
 func poll(ctx context.Context, pollFetches func(context.Context) kgo.Fetches) []*kgo.Record {
 	pollCtx, stop := context.WithTimeout(ctx, time.Second)
 	defer stop()
-	fetches := pollFetches(pollCtx)
+	var fetches kgo.Fetches
+	if n, _ := strconv.Atoi(os.Getenv("BATCH")); n > 0 && client != nil {
+		fetches = client.PollRecords(pollCtx, n)
+	} else {
+		fetches = pollFetches(pollCtx)
+	}
 	if ctx.Err() != nil {
 		log.Fatal(ctx.Err())
 	}
