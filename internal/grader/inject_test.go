@@ -557,7 +557,7 @@ func testRebalance(t *testing.T, cl containers.Cluster) {
 	var faults []string
 	r := grader.Run(context.Background(), grader.Request{
 		Exercise: &ex, Dir: mustAbs(t, "testdata/learners"), Cluster: cl, Provider: "test",
-		Run:    "MISTAKE=plain BATCH=10 DELAY=40ms go run ./copymistakes",
+		Run: "MISTAKE=plain BATCH=10 DELAY=40ms go run ./copymistakes",
 		Events: func(e grader.Event) {
 			if e.Fault != "" {
 				faults = append(faults, e.Fault)
