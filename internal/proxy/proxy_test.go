@@ -209,3 +209,60 @@ func TestCommitsAndFetchesAreReported(t *testing.T) {
 		t.Error("the proxy saw no fetch")
 	}
 }
+
+// A transaction's offsets (TxnOffsetCommit, whose newer versions name
+// topics by id) and its end are reported.
+func TestTransactionsAreReported(t *testing.T) {
+	addrs := cluster(t, 1)
+	if err := client(t, addrs[0]).ProduceSync(context.Background(), records(50)...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var offsets map[int32]int64
+	ended := 0
+	p, err := proxy.Start(addrs, func(r proxy.Request) proxy.Verdict {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Kind == proxy.Commit && r.Transactional:
+			offsets = r.Offsets["orders"]
+		case r.Kind == proxy.EndTxn && !r.Abort:
+			ended++
+		}
+		return proxy.Deliver
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s, err := kgo.NewGroupTransactSession(kgo.SeedBrokers(p.Addr()), kgo.TransactionalID("tx"), kgo.ConsumerGroup("g"),
+		kgo.ConsumeTopics("orders"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < 50 && ctx.Err() == nil {
+		s.PollFetches(ctx).EachRecord(func(r *kgo.Record) { out = append(out, &kgo.Record{Topic: "orders", Value: r.Value}) })
+	}
+	if err := s.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ProduceSync(ctx, out...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.End(ctx, kgo.TryCommit); !ok || err != nil {
+		t.Fatalf("commit: %v %v", ok, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var sum int64
+	for _, o := range offsets {
+		sum += o
+	}
+	if sum != 50 || ended != 1 {
+		t.Fatalf("transactional offsets %v (sum %d, want 50), %d transactions ended, want 1", offsets, sum, ended)
+	}
+}

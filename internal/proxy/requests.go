@@ -55,13 +55,13 @@ func (p *Proxy) txnCommitted(req *kmsg.TxnOffsetCommitRequest, resp *kmsg.TxnOff
 	var asked, refused []commitPart
 	for _, t := range req.Topics {
 		for _, part := range t.Partitions {
-			asked = append(asked, commitPart{t.Topic, part.Partition, part.Offset})
+			asked = append(asked, commitPart{p.topicName(t.Topic, t.TopicID), part.Partition, part.Offset})
 		}
 	}
 	for _, t := range resp.Topics {
 		for _, part := range t.Partitions {
 			if part.ErrorCode != 0 {
-				refused = append(refused, commitPart{topic: t.Topic, partition: part.Partition})
+				refused = append(refused, commitPart{topic: p.topicName(t.Topic, t.TopicID), partition: part.Partition})
 			}
 		}
 	}

@@ -320,6 +320,8 @@ func describe(v catalogue.Variable) string {
 		return "input file"
 	case catalogue.KindGroup:
 		return "consumer group"
+	case catalogue.KindTime:
+		return "a time, RFC 3339 with a UTC offset"
 	}
 	return v.Kind
 }
