@@ -513,8 +513,20 @@ func testBrokerRestart(t *testing.T, cl containers.Cluster) {
 	if fr.res.Status != result.Pass {
 		t.Fatalf("status %s:\n%s", fr.res.Status, describe(fr.res))
 	}
-	if starts := fr.starts["0"]; len(starts) != 1 || fr.counts[starts[0]] != 61 {
-		t.Fatalf("starts %v, counts %v: want one run that wrote all 61 records exactly once", starts, fr.counts)
+	starts := fr.starts["0"]
+	if len(starts) != 1 {
+		t.Fatalf("starts %v: want one run, never killed", starts)
+	}
+	// A record the client gave up on while the broker was down is sent
+	// again, and may be there twice: every one must be there.
+	written := map[string]bool{}
+	for _, r := range fr.records {
+		if f := strings.Split(string(r.Value), "/"); f[1] == starts[0] {
+			written[f[3]] = true
+		}
+	}
+	if len(written) != 61 {
+		t.Fatalf("the run wrote %d of its 61 records", len(written))
 	}
 	ft := findTest(t, fr.res, "fault: restart the broker")
 	if !strings.Contains(ft.Message, "killed the broker") || !strings.Contains(ft.Message, "answered again") {

@@ -50,9 +50,19 @@ func main() {
 	ctx := context.Background()
 	send := func(key string, n int) {
 		v := fmt.Sprintf("%s/%d/%s/%d", instance, os.Getpid(), os.Getenv("INSTANCES"), n)
-		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: []byte(v)}).FirstErr(); err != nil {
+		// A broker that is restarting refuses connections for a while, and
+		// the client may give a record up; sending it again may write it
+		// twice, which the tests allow.
+		for tries := 0; ; tries++ {
+			err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: []byte(v)}).FirstErr()
+			if err == nil {
+				break
+			}
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			if tries == 300 {
+				os.Exit(1)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	send("start", 0)
