@@ -37,7 +37,7 @@ func (g *run) restarter() (containers.BrokerRestarter, error) {
 	if g.req.Provider != "" {
 		where = fmt.Sprintf("this cluster (%s)", g.req.Provider)
 	}
-	return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and streamlab only restarts a broker it started for this check itself; %s is external or kept up by another streamlab process, so nothing was run. Check it with --cluster local (or embedded)", where)
+	return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and streamlab only restarts a broker it started for this check itself with --cluster local or embedded; it cannot restart %s (an external cluster, one kept up by another streamlab process, or a docker container), so nothing was run. Check it with --cluster local (or embedded)", where)
 }
 
 // restartBroker runs the broker fault fr in the background; the fleet
