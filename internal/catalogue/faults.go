@@ -398,7 +398,17 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 			ok = false
 		}
 	}
-	switch key := given[0]; key.Value {
+	key := given[0]
+	// Every trigger but after reads Kafka, from settings of its own.
+	decode := func(n *yaml.Node, into any) bool {
+		if err := checks.StrictDecode(n, into); err != nil {
+			addErr(c, file, 0, err)
+			return false
+		}
+		kafkaOnly(key)
+		return true
+	}
+	switch key.Value {
 	case "after":
 		d, err := time.ParseDuration(raw.After.Value)
 		if raw.After.Kind != yaml.ScalarNode || err != nil || d <= 0 {
@@ -408,53 +418,43 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		t.After = d
 	case "records":
 		var r RecordsTrigger
-		if err := checks.StrictDecode(&raw.Records, &r); err != nil {
-			addErr(c, file, 0, err)
+		if !decode(&raw.Records, &r) {
 			return t, false
 		}
-		kafkaOnly(key)
 		varOf(&raw.Records, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Records, r.AtLeast)
 		t.Records = &r
 	case "committed":
 		var r CommittedTrigger
-		if err := checks.StrictDecode(&raw.Committed, &r); err != nil {
-			addErr(c, file, 0, err)
+		if !decode(&raw.Committed, &r) {
 			return t, false
 		}
-		kafkaOnly(key)
 		varOf(&raw.Committed, "group", r.Group, KindGroup)
 		varOf(&raw.Committed, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Committed, r.AtLeast)
 		t.Committed = &r
 	case "produce":
 		var r ProduceTrigger
-		if err := checks.StrictDecode(&raw.Produce, &r); err != nil {
-			addErr(c, file, 0, err)
+		if !decode(&raw.Produce, &r) {
 			return t, false
 		}
-		kafkaOnly(key)
 		varOf(&raw.Produce, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Produce, r.AtLeast)
 		t.Produce = &r
 	case "commit":
 		var r CommitTrigger
-		if err := checks.StrictDecode(&raw.Commit, &r); err != nil {
-			addErr(c, file, 0, err)
+		if !decode(&raw.Commit, &r) {
 			return t, false
 		}
-		kafkaOnly(key)
 		varOf(&raw.Commit, "group", r.Group, KindGroup)
 		varOf(&raw.Commit, "topic", r.Topic, KindTopic)
 		atLeast(&raw.Commit, r.AtLeast)
 		t.Commit = &r
 	case "end_transaction":
 		var r EndTransactionTrigger
-		if err := checks.StrictDecode(&raw.EndTxn, &r); err != nil {
-			addErr(c, file, 0, err)
+		if !decode(&raw.EndTxn, &r) {
 			return t, false
 		}
-		kafkaOnly(key)
 		atLeast(&raw.EndTxn, r.AtLeast)
 		t.EndTransaction = &r
 	}
