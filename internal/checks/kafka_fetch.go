@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 )
@@ -42,9 +41,9 @@ func (p fetchedParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	if env.Requests == nil {
 		return errored(errors.New("the grader did not see the program's requests (it ran without the proxy this check reads)"))
 	}
-	since, err := time.Parse(time.RFC3339, env.Var(p.Since))
-	if err != nil {
-		return errored(fmt.Errorf("%s is not an RFC 3339 time: %w", p.Since, err))
+	since, o := env.instant(p.Since)
+	if o != nil {
+		return *o
 	}
 	topic := env.Var(p.Topic)
 	listed, err := kadm.NewClient(env.Kafka).ListOffsetsAfterMilli(ctx, since.UnixMilli(), topic)
