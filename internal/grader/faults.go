@@ -53,10 +53,9 @@ type fleet struct {
 	// For faults that act through a proxy (proxied.go): one proxy per
 	// instance, what each has seen accepted, and how many answers each
 	// lose fault has withheld.
-	proxies  []*proxy.Proxy
-	seen     []seen
-	withheld []int
-	first    map[string]map[int32]int64 // topic → partition → first fetch offset
+	proxies []*proxy.Proxy
+	seen    []seen
+	first   map[string]map[int32]int64 // topic → partition → first fetch offset
 }
 
 // firing is a fault whose trigger held, and what became of it.
@@ -69,7 +68,6 @@ type firing struct {
 	missed string        // why nothing was killed, when it was not
 	after  string        // what became of the restart, in words
 	// A lose fault: the answers it withheld, and the records in them.
-	lost    bool
 	answers int
 	records int64
 }
@@ -85,21 +83,13 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	if hasBrokerFault(ex.Faults) {
 		r, err := g.restarter()
 		if err != nil {
-			f.startErr = err
-			for i := range f.runs {
-				f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
-			}
-			return f
+			return f.refused(err)
 		}
 		f.restarter = r
 	}
 	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
 		if err := f.startProxies(must); err != nil {
-			f.startErr = err
-			for i := range f.runs {
-				f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
-			}
-			return f
+			return f.refused(err)
 		}
 		defer f.closeProxies()
 	}
@@ -122,6 +112,15 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	stopWatch()
 	watchers.Wait()
 	f.background.Wait()
+	return f
+}
+
+// refused is a fleet that could not start any instance, for err.
+func (f *fleet) refused(err error) *fleet {
+	f.startErr = err
+	for i := range f.runs {
+		f.runs[i] = []runner.Result{{ExitCode: -1, Output: err.Error()}}
+	}
 	return f
 }
 
@@ -340,21 +339,21 @@ func (fr *firing) report() string {
 	if f.When.After > 0 {
 		when = fmt.Sprintf("%s after the program started", fr.at.Round(10*time.Millisecond))
 	}
-	if f.Rebalance != "" {
-		s := fmt.Sprintf("had a member of its own join %s %s", f.Rebalance, when)
+	// Faults beside the program: what became of them is after.
+	var s string
+	switch {
+	case f.Rebalance != "":
+		s = fmt.Sprintf("had a member of its own join %s %s", f.Rebalance, when)
+	case f.Kill == "broker":
+		s = fmt.Sprintf("killed the broker %s, and started it again on its data", when)
+	}
+	if s != "" {
 		if fr.after != "" {
 			s += ": " + fr.after
 		}
 		return s
 	}
-	if f.Kill == "broker" {
-		s := fmt.Sprintf("killed the broker %s, and started it again on its data", when)
-		if fr.after != "" {
-			s += ": " + fr.after
-		}
-		return s
-	}
-	if fr.lost {
+	if f.Lose != "" {
 		what := "its answer to a produce request"
 		if fr.answers != 1 {
 			what = fmt.Sprintf("its answers to %d produce requests", fr.answers)
@@ -364,7 +363,7 @@ func (fr *firing) report() string {
 	if !fr.killed {
 		return fmt.Sprintf("did not kill instance %d %s: %s", f.Instance, when, fr.missed)
 	}
-	s := fmt.Sprintf("killed instance %d (SIGKILL, with every process it started) %s", f.Instance, when)
+	s = fmt.Sprintf("killed instance %d (SIGKILL, with every process it started) %s", f.Instance, when)
 	if fr.after != "" {
 		s += "; " + fr.after
 	}

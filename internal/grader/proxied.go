@@ -81,7 +81,6 @@ func (f *fleet) startProxies(must bool) error {
 	}
 	f.proxies = make([]*proxy.Proxy, len(f.procs))
 	f.seen = make([]seen, len(f.procs))
-	f.withheld = make([]int, len(f.fired))
 	f.first = map[string]map[int32]int64{}
 	for i := range f.proxies {
 		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}, members: map[string]string{}, fetched: map[string]map[int32]bool{}}
@@ -154,8 +153,11 @@ func (f *fleet) hook(i int) proxy.Hook {
 				s.committed[k][p] = o
 			}
 		}
-		var kill []int
-		var saws []string
+		type kill struct {
+			fault int
+			saw   string
+		}
+		var kills []kill
 		verdict := proxy.Deliver
 		var reports []string
 		for j, fault := range f.g.req.Exercise.Faults {
@@ -170,31 +172,29 @@ func (f *fleet) hook(i int) proxy.Hook {
 			case fault.Lose != "":
 				fr := f.fired[j]
 				if fr == nil {
-					fr = &firing{fault: fault, at: time.Since(f.began), saw: saw, lost: true}
+					fr = &firing{fault: fault, at: time.Since(f.began), saw: saw}
 					f.fired[j] = fr
 				}
-				if f.withheld[j] < fault.Times && r.Kind == proxy.Produce {
-					f.withheld[j]++
+				if fr.answers < fault.Times && r.Kind == proxy.Produce {
 					fr.answers++
 					fr.records += r.Records[f.g.values[fault.When.Produce.Topic]]
 					verdict = proxy.Withhold
-					if f.withheld[j] == fault.Times {
+					if fr.answers == fault.Times {
 						reports = append(reports, fr.report())
 					}
 				}
 			case f.fired[j] == nil:
-				kill = append(kill, j)
-				saws = append(saws, saw)
+				kills = append(kills, kill{j, saw})
 			}
 		}
 		f.mu.Unlock()
 		for _, rep := range reports {
 			f.g.emit(Event{Fault: rep})
 		}
-		for k, j := range kill {
+		for _, k := range kills {
 			// A killed program must not read the answer; a restarted
 			// broker's answer is the program's to read.
-			if fault := f.g.req.Exercise.Faults[j]; f.fire(j, fault, saws[k]) && fault.Kill == "program" {
+			if fault := f.g.req.Exercise.Faults[k.fault]; f.fire(k.fault, fault, k.saw) && fault.Kill == "program" {
 				verdict = proxy.Withhold
 			}
 		}

@@ -94,7 +94,7 @@ func (f *fleet) rebalance(ctx context.Context, fr *firing) {
 // rebalanced records and reports what became of a rebalance fault.
 func (f *fleet) rebalanced(fr *firing, after string) {
 	f.mu.Lock()
-	fr.killed, fr.again, fr.after = true, true, after
+	fr.after = after
 	report := fr.report()
 	f.mu.Unlock()
 	f.g.emit(Event{Fault: report})

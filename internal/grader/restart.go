@@ -53,11 +53,9 @@ func (f *fleet) restartBroker(ctx context.Context, fr *firing) {
 		defer cancel()
 		err := f.restarter.RestartBroker(ctx)
 		f.mu.Lock()
-		fr.killed = true
 		if err != nil {
 			fr.after = fmt.Sprintf("it did not come back: %v", err)
 		} else {
-			fr.again = true
 			fr.after = fmt.Sprintf("it answered again %s later", time.Since(t0).Round(10*time.Millisecond))
 		}
 		report := fr.report()
