@@ -2,6 +2,7 @@ package grader_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -600,4 +601,26 @@ func mustAbs(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// brokenRestart is a cluster whose broker does not come back.
+type brokenRestart struct{ containers.Cluster }
+
+func (brokenRestart) RestartBroker(context.Context) error {
+	return errors.New("the JVM exited during start-up")
+}
+
+// A broker the grader restarted that does not come back is the cluster's
+// error, not the learner's failure, and the program is stopped at once.
+func TestBrokerThatDoesNotComeBackIsAnError(t *testing.T) {
+	cl := brokenRestart{newClusters(t, embedded.New()).get(containers.Kafka)}
+	ex := faultSpec(t, "sleep 31", "faults:\n  - kill: broker\n    when: {after: 200ms}\n")
+	ex.Build = ""
+	r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: t.TempDir(), Cluster: cl})
+	if r.Status != result.Error || !strings.Contains(r.Message, "the broker the grader restarted did not come back: the JVM exited during start-up") {
+		t.Fatalf("status %s:\n%s", r.Status, describe(r))
+	}
+	if pids := processesNamed("sleep 31"); len(pids) > 0 {
+		t.Fatalf("left running: %v", pids)
+	}
 }
