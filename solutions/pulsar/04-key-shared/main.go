@@ -69,7 +69,13 @@ func main() {
 }
 
 // work handles orders until none arrives for a few seconds.
+//
+// Pulsar delivers at least once: a message can come again, rarely, even
+// on a healthy subscription. With sticky ranges it comes again to the
+// consumer that owns its key, so each consumer remembers the orders it has
+// handled, and acknowledges a second delivery without handling it twice.
 func work(c pulsar.Consumer, out pulsar.Producer, name string) {
+	handled := map[string]bool{}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		msg, err := c.Receive(ctx)
@@ -86,6 +92,13 @@ func work(c pulsar.Consumer, out pulsar.Producer, name string) {
 		if err := json.Unmarshal(msg.Payload(), &order); err != nil {
 			log.Fatal(err)
 		}
+		if handled[order.OrderID] {
+			if err := c.Ack(msg); err != nil {
+				log.Fatal(err)
+			}
+			continue
+		}
+		handled[order.OrderID] = true
 		if _, err := out.Send(context.Background(), &pulsar.ProducerMessage{
 			Payload:    []byte(order.OrderID),
 			Properties: map[string]string{"consumer": name},
