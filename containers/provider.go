@@ -105,6 +105,10 @@ type Cluster interface {
 // one kept up by another streamlab process, cannot, and an exercise that
 // needs a restart is refused on it rather than graded without one.
 type BrokerRestarter interface {
+	// CanRestartBroker says, before a program runs, why this cluster's
+	// broker cannot be restarted (a docker engine on another machine, say),
+	// or returns nil.
+	CanRestartBroker() error
 	// RestartBroker ends the broker abruptly (no clean shutdown, as in a
 	// crash), starts it again on the same data and the same ports, and
 	// returns once it answers again.

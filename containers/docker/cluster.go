@@ -25,6 +25,12 @@ type Cluster struct {
 	ctr       testcontainers.Container
 	endpoints containers.Endpoints
 	grace     time.Duration
+	host      string // the engine's address, as the Docker client takes it
+	hostPort  string // Kafka's fixed host port; "" when the engine chose it
+
+	// Tests replace the engine client and the readiness probe.
+	api   func() engineAPI
+	ready func(context.Context) error
 
 	mu      sync.Mutex
 	stopped bool

@@ -175,6 +175,15 @@ func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(c
 	if err != nil {
 		return fail(err)
 	}
+	// Kafka's host port is fixed where it can be, so that a restart keeps
+	// it (see restart.go).
+	var hostPort string
+	if k == containers.Kafka && localEngine(eng.Host) {
+		if hostPort, err = freePort(); err != nil {
+			return fail(fmt.Errorf("docker provider: finding a free port for Kafka: %w", err))
+		}
+		opts = append(opts, fixedPort(hostPort))
+	}
 	var c *Cluster
 	switch k {
 	case containers.Kafka:
@@ -191,6 +200,7 @@ func (p *Provider) Start(ctx context.Context, k containers.Kind, progress func(c
 		}
 		return fail(err)
 	}
+	c.host, c.hostPort = eng.Host, hostPort
 	report(containers.StageReady, readyMessage(k, img, c.endpoints))
 	return c, nil
 }

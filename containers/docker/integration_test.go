@@ -236,3 +236,63 @@ func TestStartCancelledLeavesNothing(t *testing.T) {
 	}
 	assertGone(t, "")
 }
+
+// TestKafkaBrokerRestartInDocker kills the Kafka container and starts it
+// again: the records written before are still there, on the same address.
+func TestKafkaBrokerRestartInDocker(t *testing.T) {
+	requireDocker(t, containers.Kafka)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var rec recorder
+	c := startOrSkip(t, ctx, containers.Kafka, &rec)
+	if c.hostPort == "" {
+		t.Skipf("the Docker engine at %s is not on this machine: the broker cannot be restarted on the same port", c.host)
+	}
+	before := c.Endpoints()
+	produce := func(values ...string) {
+		t.Helper()
+		cl, err := kgo.NewClient(kgo.SeedBrokers(before.KafkaBootstrap...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		for _, v := range values {
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "survivors", Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatalf("produce %s: %v", v, err)
+			}
+		}
+	}
+	adm, err := kgo.NewClient(kgo.SeedBrokers(before.KafkaBootstrap...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := kadm.NewClient(adm).CreateTopic(ctx, 1, 1, nil, "survivors"); err != nil || resp.Err != nil {
+		t.Fatalf("create topic: %v %v", err, resp.Err)
+	}
+	adm.Close()
+	produce("a", "b", "c")
+
+	t0 := time.Now()
+	if err := c.RestartBroker(ctx); err != nil {
+		t.Fatalf("RestartBroker: %v", err)
+	}
+	t.Logf("the broker answered again %v after the kill", time.Since(t0).Round(time.Millisecond))
+	if !slices.Equal(c.Endpoints().KafkaBootstrap, before.KafkaBootstrap) {
+		t.Errorf("endpoints moved: %v, then %v", before.KafkaBootstrap, c.Endpoints().KafkaBootstrap)
+	}
+	produce("d")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(before.KafkaBootstrap...), kgo.ConsumeTopics("survivors"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var got []string
+	for len(got) < 4 && ctx.Err() == nil {
+		fs := cl.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+	}
+	if !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+		t.Errorf("after the restart the topic holds %q, want a b c d", got)
+	}
+}

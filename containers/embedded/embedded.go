@@ -70,6 +70,10 @@ func (c *Cluster) Stop(context.Context) error {
 // outage is how long RestartBroker keeps the broker from serving.
 const outage = 3 * time.Second
 
+// CanRestartBroker returns nil: an embedded broker always has its
+// stand-in for a restart (see RestartBroker).
+func (c *Cluster) CanRestartBroker() error { return nil }
+
 // RestartBroker is the nearest honest equivalent of a broker restart that
 // an in-process broker has: it cannot stop and keep its data, so for a
 // few seconds it refuses, with the retriable errors a broker that is

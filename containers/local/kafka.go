@@ -65,6 +65,9 @@ func (c *KafkaCluster) process() *Process {
 	return c.proc
 }
 
+// CanRestartBroker returns nil: a local broker can always be restarted.
+func (c *KafkaCluster) CanRestartBroker() error { return nil }
+
 // RestartBroker kills the JVM (SIGKILL: a crash, so the broker recovers
 // its logs on start as after a real one), starts it again with the same
 // configuration, data directory and ports, and waits until it answers.

@@ -559,6 +559,34 @@ func TestBrokerRestartRefusedOnExternal(t *testing.T) {
 	}
 }
 
+// refusing is a cluster streamlab started whose broker still cannot be
+// restarted: a docker engine on another machine, say.
+type refusing struct {
+	containers.Cluster
+	restarted bool
+}
+
+func (r *refusing) CanRestartBroker() error {
+	return errors.New("the Docker engine at tcp://10.0.0.5:2376 is not on this machine")
+}
+
+func (r *refusing) RestartBroker(context.Context) error { r.restarted = true; return nil }
+
+// A cluster that can say before the run why its broker cannot be
+// restarted has the check refused with its reason, the program never run.
+func TestBrokerRestartRefusedWithReason(t *testing.T) {
+	cl := &refusing{Cluster: newClusters(t, embedded.New()).get(containers.Kafka)}
+	ex := faultSpec(t, `TOTAL=3 DELAY=1ms "$STREAMLAB_PROGRAM"`, "faults:\n  - kill: broker\n    when: {after: 1s}\n")
+	ex.Build = ""
+	r := grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: t.TempDir(), Cluster: cl, Provider: "docker"})
+	if r.Status != result.Error || !strings.Contains(r.Message, "cannot be restarted, so nothing was run") || !strings.Contains(r.Message, "tcp://10.0.0.5:2376") {
+		t.Fatalf("status %s:\n%s", r.Status, describe(r))
+	}
+	if cl.restarted {
+		t.Error("the broker was restarted anyway")
+	}
+}
+
 // A rebalance mid-run: the grader's member joins the learner's group,
 // takes partitions, reads without committing and leaves; a copier that
 // writes before it commits still loses nothing, and the group's

@@ -30,14 +30,18 @@ func hasBrokerFault(faults []catalogue.Fault) bool {
 // restarter is the run's cluster as a broker restarter, or an error that
 // says, in a learner's words, why this cluster cannot be restarted.
 func (g *run) restarter() (containers.BrokerRestarter, error) {
-	if r, ok := g.req.Cluster.(containers.BrokerRestarter); ok {
-		return r, nil
-	}
 	where := "this cluster"
 	if g.req.Provider != "" {
 		where = fmt.Sprintf("this cluster (%s)", g.req.Provider)
 	}
-	return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and streamlab only restarts a broker it started for this check itself with --cluster local or embedded; it cannot restart %s (an external cluster, one kept up by another streamlab process, or a docker container), so nothing was run. Check it with --cluster local (or embedded)", where)
+	r, ok := g.req.Cluster.(containers.BrokerRestarter)
+	if !ok {
+		return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and streamlab only restarts a broker it started for this check itself (--cluster local, docker or embedded); it cannot restart %s, an external cluster or one kept up by another streamlab process, so nothing was run. Check it with --cluster local (or docker, or embedded)", where)
+	}
+	if err := r.CanRestartBroker(); err != nil {
+		return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and %s cannot be restarted, so nothing was run: %w", where, err)
+	}
+	return r, nil
 }
 
 // restartBroker runs the broker fault fr in the background; the fleet
