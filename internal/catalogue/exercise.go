@@ -51,6 +51,8 @@ type Spec struct {
 	Instances int
 	// Faults are what the grader does while the program runs.
 	Faults []Fault
+	// Load is input the grader publishes while the program runs (load.go).
+	Load []TopicLoad
 }
 
 // MaxScore is the sum of the checks' points.
@@ -69,7 +71,8 @@ const (
 	KindFile         = "file"
 	KindSubscription = "subscription"
 	KindNamespace    = "namespace"
-	KindTime         = "time" // an instant in a seeded topic's timestamps (timestamps.go)
+	KindTime         = "time"     // an instant in a seeded topic's timestamps (timestamps.go)
+	KindDuration     = "duration" // a length of time, in whole seconds (durations.go)
 )
 
 // Variable is an environment variable the program receives. Names of
@@ -93,6 +96,8 @@ type Variable struct {
 	// seeded into the topic variable Of.
 	Of string `yaml:"of"`
 	At string `yaml:"at"`
+	// Durations: whole seconds, "4s", or a range "3s..6s" drawn from per run.
+	Value string `yaml:"value"`
 }
 
 // Created reports whether the grader creates the resource before the run.
@@ -122,6 +127,7 @@ type rawSpec struct {
 	Checks    []yaml.Node `yaml:"checks"`
 	Instances *int        `yaml:"instances"`
 	Faults    []yaml.Node `yaml:"faults"`
+	Load      []yaml.Node `yaml:"load"`
 }
 
 // Default commands for a Go exercise: build once, then run the binary.
@@ -232,6 +238,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		s.Seeds = append(s.Seeds, sd)
 	}
 	validateTimeVariables(file, &raw.Variables, raw.Seed, s.Variables, c)
+	parseLoads(file, raw.Load, &s, vars, c)
 
 	s.Instances = 1
 	if raw.Instances != nil {
@@ -288,10 +295,11 @@ func validateVariable(file string, v Variable, c *collector) {
 		if err := v.CheckDeletes(); err != nil {
 			c.add(file, v.Line, "%s: %v", v.Name, err)
 		}
-	case KindGroup, KindSubscription, KindNamespace, KindTime:
+	case KindGroup, KindSubscription, KindNamespace, KindTime, KindDuration:
 	default:
-		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, time, not %q", v.Name, v.Kind)
+		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, time, duration, not %q", v.Name, v.Kind)
 	}
+	validateDuration(file, v, c)
 }
 
 // addErr reports a decoding error. offset is the number of lines in the

@@ -36,10 +36,25 @@ type Fault struct {
 	Rebalance string
 	Topic     string
 	Hold      time.Duration
-	Instance  int  // which instance, 0-based
-	Restart   bool // kill: start it again, with the same environment
+	// Unload names the Pulsar topic variable whose topic the grader
+	// unloads Times times, Every apart: the broker closes it and the
+	// clients reconnect to whichever broker loads it next.
+	Unload string
+	Every  time.Duration
+	// Redeliver names the Pulsar subscription variable (on the topic
+	// variable Topic) whose cursor the grader moves back by Count
+	// acknowledged messages, so that they are delivered again.
+	Redeliver string
+	Count     int
+	Instance  int // which instance, 0-based
+	// Active, on a kill: program fault of a Pulsar exercise, picks the
+	// instance to kill when the fault fires: the one whose consumer is the
+	// subscription's active consumer (Failover, Exclusive).
+	Active  *ActiveConsumer
+	Restart bool // kill: start it again, with the same environment
 	// Times is how many answers a lose fault withholds, one after another
-	// from the moment its trigger holds.
+	// from the moment its trigger holds, or how many times an unload
+	// fault unloads.
 	Times int
 	// Required makes a fault that was never injected fail the run: for an
 	// exercise the fault is the point of, a program that never gave it a
@@ -57,6 +72,10 @@ func (f Fault) Type() string {
 		return "lose"
 	case f.Rebalance != "":
 		return "rebalance"
+	case f.Unload != "":
+		return "unload"
+	case f.Redeliver != "":
+		return "redeliver"
 	}
 	return "kill"
 }
@@ -65,6 +84,16 @@ func (f Fault) Type() string {
 func (f Fault) String() string {
 	if f.Rebalance != "" {
 		return fmt.Sprintf("rebalance %s: a member of the grader's joins it on %s for %s, then leaves without committing, %s", f.Rebalance, f.Topic, f.Hold, f.When)
+	}
+	if f.Unload != "" {
+		what := "once"
+		if f.Times > 1 {
+			what = fmt.Sprintf("%d times, %s apart", f.Times, f.Every)
+		}
+		return fmt.Sprintf("unload %s (its broker closes it; clients reconnect) %s, %s", f.Unload, what, f.When)
+	}
+	if f.Redeliver != "" {
+		return fmt.Sprintf("move %s on %s back by %d acknowledged messages, so that they are delivered again, %s", f.Redeliver, f.Topic, f.Count, f.When)
 	}
 	if f.Lose != "" {
 		what := "the acknowledgement of one produce request"
@@ -77,10 +106,20 @@ func (f Fault) String() string {
 		return fmt.Sprintf("restart the broker (killed, then started again on its data) %s", f.When)
 	}
 	s := fmt.Sprintf("kill instance %d of the program %s", f.Instance, f.When)
+	if f.Active != nil {
+		s = fmt.Sprintf("kill the instance whose consumer is %s's active one on %s %s", f.Active.Subscription, f.Active.Topic, f.When)
+	}
 	if f.Restart {
 		s += ", then start it again"
 	}
 	return s
+}
+
+// ActiveConsumer names a subscription variable and the topic variable it
+// is on.
+type ActiveConsumer struct {
+	Subscription string `yaml:"subscription"`
+	Topic        string `yaml:"topic"`
 }
 
 // Trigger is when a fault fires: exactly one of its fields is set.
@@ -100,6 +139,19 @@ type Trigger struct {
 	// EndTransaction holds at the broker's answer to the instance's
 	// AtLeast-th committed transaction (EndTxn with commit).
 	EndTransaction *EndTransactionTrigger
+	// Acknowledged is polled on Pulsar.
+	Acknowledged *AcknowledgedTrigger
+}
+
+// AcknowledgedTrigger holds once the Pulsar subscription named by the
+// variable Subscription has acknowledged at least AtLeast entries of
+// Topic, counted up to its cursor's mark-delete position (every entry
+// before the first it has not acknowledged). An entry is one message
+// unless its producer batched.
+type AcknowledgedTrigger struct {
+	Subscription string `yaml:"subscription"`
+	Topic        string `yaml:"topic"`
+	AtLeast      int64  `yaml:"at_least"`
 }
 
 // EndTransactionTrigger counts the transactions an instance committed.
@@ -124,6 +176,8 @@ func (t Trigger) String() string {
 		return fmt.Sprintf("as the broker accepts the commit that brings %s's offsets on %s to at least %d", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
 	case t.EndTransaction != nil:
 		return fmt.Sprintf("as the broker commits its transaction number %d", t.EndTransaction.AtLeast)
+	case t.Acknowledged != nil:
+		return fmt.Sprintf("once %s has acknowledged at least %d messages of %s", t.Acknowledged.Subscription, t.Acknowledged.AtLeast, t.Acknowledged.Topic)
 	}
 	return fmt.Sprintf("%s after the program started", t.After)
 }
@@ -164,10 +218,14 @@ type CommitTrigger struct {
 // faultTypes are the keys that name a fault's type, with the settings a
 // fault of that type may have besides `when`.
 var faultTypes = map[string][]string{
-	"kill": {"instance", "restart"},
+	"kill": {"instance", "restart", "active"},
 	"lose": {"instance", "times"},
 	// rebalance: GROUP, with the topic its member subscribes to.
 	"rebalance": {"topic", "hold"},
+	// unload: TOPIC (Pulsar).
+	"unload": {"times", "every"},
+	// redeliver: SUBSCRIPTION (Pulsar), on a topic.
+	"redeliver": {"topic", "count"},
 }
 
 // commonSettings are the settings of every fault type.
@@ -190,8 +248,13 @@ type rawFault struct {
 	Rebalance string    `yaml:"rebalance"`
 	Topic     string    `yaml:"topic"`
 	Hold      string    `yaml:"hold"`
+	Unload    string    `yaml:"unload"`
+	Every     string    `yaml:"every"`
+	Redeliver string    `yaml:"redeliver"`
+	Count     *int      `yaml:"count"`
 	Instance  *int      `yaml:"instance"`
 	Restart   *bool     `yaml:"restart"`
+	Active    yaml.Node `yaml:"active"`
 	Times     *int      `yaml:"times"`
 	Required  bool      `yaml:"required"`
 	When      yaml.Node `yaml:"when"`
@@ -204,9 +267,10 @@ type rawWhen struct {
 	Produce   yaml.Node `yaml:"produce"`
 	Commit    yaml.Node `yaml:"commit"`
 	EndTxn    yaml.Node `yaml:"end_transaction"`
+	Acked     yaml.Node `yaml:"acknowledged"`
 }
 
-const triggerNames = "after, records, committed, produce, commit or end_transaction"
+const triggerNames = "after, records, committed, produce, commit, end_transaction (Kafka) or acknowledged (Pulsar)"
 
 // parseFaults reads `faults:` for a spec whose variables and instance
 // count are known, adding every problem to c.
@@ -293,6 +357,9 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 			ok = false
 		}
 		f.Restart = raw.Restart == nil || *raw.Restart
+		if raw.Active.Kind != 0 {
+			f.Active, ok = parseActive(file, n, &raw.Active, raw, s, vars, c, ok)
+		}
 	case "lose":
 		if raw.Lose != "acks" {
 			c.add(file, types[0].Line, "lose must be acks, not %q", raw.Lose)
@@ -327,6 +394,46 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 				ok = false
 			}
 			f.Hold = d
+		}
+	case "unload":
+		f.Unload, f.Times, f.Every = raw.Unload, 1, time.Second
+		pulsarOnly(file, types[0], s, "unload moves a Pulsar topic between brokers", c, &ok)
+		if v, declared := vars[raw.Unload]; !declared || v.Kind != KindTopic {
+			c.add(file, types[0].Line, "unload %q must name a topic variable", raw.Unload)
+			ok = false
+		}
+		if raw.Times != nil {
+			f.Times = *raw.Times
+			if f.Times < 1 || f.Times > 20 {
+				c.add(file, keyLine(n, "times"), "times must be 1 to 20, not %d", f.Times)
+				ok = false
+			}
+		}
+		if raw.Every != "" {
+			d, err := time.ParseDuration(raw.Every)
+			if err != nil || d < 100*time.Millisecond || d > time.Minute {
+				c.add(file, keyLine(n, "every"), "every %q must be a duration from 100ms to 1m, like 2s", raw.Every)
+				ok = false
+			}
+			f.Every = d
+		}
+	case "redeliver":
+		f.Redeliver, f.Topic, f.Count = raw.Redeliver, raw.Topic, 10
+		pulsarOnly(file, types[0], s, "redeliver moves a Pulsar subscription's cursor", c, &ok)
+		if v, declared := vars[raw.Redeliver]; !declared || v.Kind != KindSubscription {
+			c.add(file, types[0].Line, "redeliver %q must name a subscription variable", raw.Redeliver)
+			ok = false
+		}
+		if v, declared := vars[raw.Topic]; !declared || v.Kind != KindTopic {
+			c.add(file, types[0].Line, "a redeliver needs topic: the topic variable the subscription is on (got %q)", raw.Topic)
+			ok = false
+		}
+		if raw.Count != nil {
+			f.Count = *raw.Count
+			if f.Count < 1 || f.Count > 10000 {
+				c.add(file, keyLine(n, "count"), "count must be 1 to 10000, not %d", f.Count)
+				ok = false
+			}
 		}
 	}
 	if raw.Instance != nil {
@@ -376,7 +483,11 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		return t, false
 	}
 	ok := true
-	kafkaOnly := func(k *yaml.Node) {
+	clusterOf := func(k *yaml.Node) {
+		if k.Value == "acknowledged" {
+			pulsarOnly(file, k, s, "an acknowledged trigger reads a Pulsar subscription", c, &ok)
+			return
+		}
 		if s.Cluster != "kafka" {
 			c.add(file, k.Line, "a %s trigger reads Kafka, and this is a %s exercise", k.Value, s.Cluster)
 			ok = false
@@ -399,13 +510,14 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		}
 	}
 	key := given[0]
-	// Every trigger but after reads Kafka, from settings of its own.
+	// Every trigger but after reads the cluster (acknowledged Pulsar, the
+	// others Kafka), from settings of its own.
 	decode := func(n *yaml.Node, into any) bool {
 		if err := checks.StrictDecode(n, into); err != nil {
 			addErr(c, file, 0, err)
 			return false
 		}
-		kafkaOnly(key)
+		clusterOf(key)
 		return true
 	}
 	switch key.Value {
@@ -457,6 +569,52 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 		}
 		atLeast(&raw.EndTxn, r.AtLeast)
 		t.EndTransaction = &r
+	case "acknowledged":
+		var r AcknowledgedTrigger
+		if !decode(&raw.Acked, &r) {
+			return t, false
+		}
+		varOf(&raw.Acked, "subscription", r.Subscription, KindSubscription)
+		varOf(&raw.Acked, "topic", r.Topic, KindTopic)
+		atLeast(&raw.Acked, r.AtLeast)
+		t.Acknowledged = &r
 	}
 	return t, ok
+}
+
+// parseActive reads a kill fault's active: {subscription, topic}.
+func parseActive(file string, fault, n *yaml.Node, raw rawFault, s *Spec, vars map[string]Variable, c *collector, ok bool) (*ActiveConsumer, bool) {
+	line := keyLine(fault, "active")
+	switch {
+	case raw.Kill != "program":
+		c.add(file, line, "active picks which instance of the program to kill; a broker has none")
+		return nil, false
+	case raw.Instance != nil:
+		c.add(file, line, "give instance or active, not both: active picks the instance when the fault fires")
+		return nil, false
+	}
+	pulsarOnly(file, &yaml.Node{Line: line}, s, "active reads a Pulsar subscription's active consumer", c, &ok)
+	var a ActiveConsumer
+	if err := checks.StrictDecode(n, &a); err != nil {
+		addErr(c, file, 0, err)
+		return nil, false
+	}
+	if v, declared := vars[a.Subscription]; !declared || v.Kind != KindSubscription {
+		c.add(file, keyLine(n, "subscription"), "active needs subscription: a subscription variable (got %q)", a.Subscription)
+		ok = false
+	}
+	if v, declared := vars[a.Topic]; !declared || v.Kind != KindTopic {
+		c.add(file, keyLine(n, "topic"), "active needs topic: the topic variable the subscription is on (got %q)", a.Topic)
+		ok = false
+	}
+	return &a, ok
+}
+
+// pulsarOnly reports a fault or trigger, at k, that only a Pulsar exercise
+// can have; what says what it does.
+func pulsarOnly(file string, k *yaml.Node, s *Spec, what string, c *collector, ok *bool) {
+	if s.Cluster != "pulsar" {
+		c.add(file, k.Line, "%s, and this is a %s exercise", what, s.Cluster)
+		*ok = false
+	}
 }

@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,8 +104,8 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		wantLine int
 		wantMsg  string
 	}{
-		{"unknown fault", faultEdit(38, 38, "  - partition: GROUP"), 38, `unknown fault "partition" (known faults: kill, lose, rebalance)`},
-		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill, lose, rebalance"},
+		{"unknown fault", faultEdit(38, 38, "  - partition: GROUP"), 38, `unknown fault "partition" (known faults: kill, lose, rebalance, redeliver, unload)`},
+		{"no fault type", faultEdit(38, 38, "  - restart: true"), 38, "does not say what it does: give one of kill, lose, rebalance, redeliver, unload"},
 		{"unknown setting", faultEdit(33, 33, "    restrat: false"), 33, `unknown field "restrat"`},
 		{"kill what", faultEdit(38, 38, "  - kill: disk"), 38, `kill must be program or broker, not "disk"`},
 		{"two triggers", faultEdit(39, 39, "    when: {after: 1s,", "      records: {topic: TOPIC, at_least: 1}}"), 40, "when has two triggers (after and records)"},
@@ -140,6 +141,7 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		{"produce trigger on a group", faultEdit(39, 39, "    when: {produce: {topic: GROUP, at_least: 1}}"), 39, `topic "GROUP" must be a topic variable`},
 		{"commit trigger without a group", faultEdit(39, 39, "    when: {commit: {topic: TOPIC, at_least: 1}}"), 39, `group "" must be a group variable`},
 		{"required a word", faultEdit(38, 38, "  - kill: program", "    required: sometimes"), 39, "cannot unmarshal !!str `sometimes` into bool"},
+		{"unload on kafka", faultEdit(38, 38, "  - unload: TOPIC"), 38, "unload moves a Pulsar topic between brokers, and this is a kafka exercise"},
 		{"reserved variable", faultEdit(12, 12, "  INSTANCES:"), 12, "INSTANCES is set by the grader"},
 	}
 	for _, c := range cases {
@@ -218,4 +220,141 @@ func TestKafkaTriggerInPulsarExercise(t *testing.T) {
 		"solutions/pulsar/01-first/main.go": "package main\n",
 	}, file)
 	wantProblemAt(t, ps, file, 15, "a records trigger reads Kafka, and this is a pulsar exercise")
+}
+
+// pulsarFaultSpec is a Pulsar exercise with the given faults, from line 15.
+func pulsarFaultSpec(faults ...string) string {
+	return fileOf(append([]string{
+		"title: T",                      // 1
+		"cluster: pulsar",               // 2
+		"files: [main.go]",              // 3
+		"variables:",                    // 4
+		"  TOPIC: {kind: topic}",        // 5
+		"  SUB: {kind: subscription}",   // 6
+		"hints: [one, two]",             // 7
+		"checks:",                       // 8
+		"  - name: drained",             // 9
+		"    type: pulsar.subscription", // 10
+		"    topic: TOPIC",              // 11
+		"    subscription: SUB",         // 12
+		"faults:",                       // 13
+		"  - kill: program",             // 14
+		"    when: {after: 1s}",         // 15
+	}, faults...)...)
+}
+
+// On Kafka, the Pulsar faults and trigger are named as Pulsar's (beside
+// the variable of a kind Kafka has not).
+func TestPulsarFaultsInKafkaExercise(t *testing.T) {
+	ps := problemsFor(t, map[string]string{specFile: faultEdit(38, 38, "  - redeliver: GROUP", "    topic: TOPIC")}, specFile)
+	wantProblemAt(t, ps, specFile, 38, "redeliver moves a Pulsar subscription's cursor, and this is a kafka exercise")
+	ps = problemsFor(t, map[string]string{specFile: faultEdit(39, 39, "    when: {acknowledged: {subscription: GROUP, topic: TOPIC, at_least: 1}}")}, specFile)
+	wantProblemAt(t, ps, specFile, 39, "an acknowledged trigger reads a Pulsar subscription, and this is a kafka exercise")
+}
+
+// pulsarCourse is a course of one Pulsar exercise with spec content.
+func pulsarCourse(content string) map[string]string {
+	return map[string]string{
+		"labs/01-basics/lab.md":                   strings.ReplaceAll(goodLab, "kafka/first", "pulsar/first"),
+		"exercises/kafka/01-first/exercise.yaml":  "",
+		"exercises/kafka/01-first/main.go":        "",
+		"solutions/kafka/01-first/main.go":        "",
+		"exercises/pulsar/01-first/exercise.yaml": content,
+		"exercises/pulsar/01-first/main.go":       "package main // TODO\n",
+		"solutions/pulsar/01-first/main.go":       "package main\n",
+	}
+}
+
+func pulsarFaultProblems(t *testing.T, content string) []Problem {
+	t.Helper()
+	file := "exercises/pulsar/01-first/exercise.yaml"
+	return problemsFor(t, pulsarCourse(content), file)
+}
+
+func TestPulsarFaultsParse(t *testing.T) {
+	content := pulsarFaultSpec(
+		"  - unload: TOPIC",     // 16
+		"    times: 3",          // 17
+		"    every: 1500ms",     // 18
+		"    when: {after: 2s}", // 19
+		"  - redeliver: SUB",    // 20
+		"    topic: TOPIC",      // 21
+		"    count: 25",         // 22
+		"    required: true",    // 23
+		"    when:",             // 24
+		"      acknowledged: {subscription: SUB, topic: TOPIC, at_least: 100}",
+	)
+	cat, err := Load(course(pulsarCourse(content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := cat.Exercise("pulsar/first").Faults
+	un, re := fs[1], fs[2]
+	if un.Type() != "unload" || un.Unload != "TOPIC" || un.Times != 3 || un.Every != 1500*time.Millisecond || un.When.After != 2*time.Second {
+		t.Fatalf("unload fault %+v", un)
+	}
+	if re.Type() != "redeliver" || re.Redeliver != "SUB" || re.Topic != "TOPIC" || re.Count != 25 || !re.Required ||
+		re.When.Acknowledged == nil || *re.When.Acknowledged != (AcknowledgedTrigger{Subscription: "SUB", Topic: "TOPIC", AtLeast: 100}) || re.When.Proxied() {
+		t.Fatalf("redeliver fault %+v", re)
+	}
+	if got := un.String(); got != "unload TOPIC (its broker closes it; clients reconnect) 3 times, 1.5s apart, 2s after the program started" {
+		t.Errorf("unload described as %q", got)
+	}
+	if got := re.String(); got != "move SUB on TOPIC back by 25 acknowledged messages, so that they are delivered again, once SUB has acknowledged at least 100 messages of TOPIC" {
+		t.Errorf("redeliver described as %q", got)
+	}
+	// A kill of whichever instance is active.
+	content = pulsarFaultSpec("  - kill: program", "    restart: false", "    active: {subscription: SUB, topic: TOPIC}", "    when: {after: 2s}")
+	cat, err = Load(course(pulsarCourse(content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cat.Exercise("pulsar/first").Faults[1]
+	if k.Active == nil || *k.Active != (ActiveConsumer{Subscription: "SUB", Topic: "TOPIC"}) || k.Restart {
+		t.Fatalf("kill of the active instance %+v", k)
+	}
+	if got := k.String(); got != "kill the instance whose consumer is SUB's active one on TOPIC 2s after the program started" {
+		t.Errorf("described as %q", got)
+	}
+	// Defaults: one unload; a redelivery of 10.
+	content = pulsarFaultSpec("  - unload: TOPIC", "    when: {after: 2s}", "  - redeliver: SUB", "    topic: TOPIC", "    when: {after: 2s}")
+	cat, err = Load(course(pulsarCourse(content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs = cat.Exercise("pulsar/first").Faults
+	if fs[1].Times != 1 || fs[1].Every != time.Second || fs[2].Count != 10 {
+		t.Errorf("defaults: %+v %+v", fs[1], fs[2])
+	}
+}
+
+func TestPulsarFaultProblemsAtTheirLine(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		faults []string
+		line   int
+		msg    string
+	}{
+		{"unload a subscription", []string{"  - unload: SUB", "    when: {after: 1s}"}, 16, `unload "SUB" must name a topic variable`},
+		{"unload too often", []string{"  - unload: TOPIC", "    times: 50", "    when: {after: 1s}"}, 17, "times must be 1 to 20, not 50"},
+		{"unload every", []string{"  - unload: TOPIC", "    every: 10ms", "    when: {after: 1s}"}, 17, `every "10ms" must be a duration from 100ms to 1m`},
+		{"unload instance", []string{"  - unload: TOPIC", "    instance: 0", "    when: {after: 1s}"}, 17, "instance is not a setting of a unload fault"},
+		{"redeliver a topic", []string{"  - redeliver: TOPIC", "    topic: TOPIC", "    when: {after: 1s}"}, 16, `redeliver "TOPIC" must name a subscription variable`},
+		{"redeliver without a topic", []string{"  - redeliver: SUB", "    when: {after: 1s}"}, 16, "a redeliver needs topic"},
+		{"redeliver count", []string{"  - redeliver: SUB", "    topic: TOPIC", "    count: 0", "    when: {after: 1s}"}, 18, "count must be 1 to 10000, not 0"},
+		{"acknowledged by a topic", []string{"  - unload: TOPIC", "    when: {acknowledged: {subscription: TOPIC, topic: TOPIC, at_least: 5}}"}, 17, `subscription "TOPIC" must be a subscription variable: it is a variable of kind topic`},
+		{"acknowledged at_least", []string{"  - unload: TOPIC", "    when:", "      acknowledged: {subscription: SUB, topic: TOPIC, at_least: 0}"}, 18, "at_least must be 1 or more"},
+		{"a kafka trigger", []string{"  - unload: TOPIC", "    when: {produce: {topic: TOPIC, at_least: 5}}"}, 17, "a produce trigger reads Kafka, and this is a pulsar exercise"},
+		{"active and instance", []string{"  - kill: program", "    instance: 0", "    active: {subscription: SUB, topic: TOPIC}", "    when: {after: 1s}"}, 18, "give instance or active, not both"},
+		{"active of a topic", []string{"  - kill: program", "    active:", "      subscription: TOPIC", "      topic: TOPIC", "    when: {after: 1s}"}, 18, `active needs subscription: a subscription variable (got "TOPIC")`},
+		{"active unknown field", []string{"  - kill: program", "    active: {subscription: SUB, topic: TOPIC, group: X}", "    when: {after: 1s}"}, 17, `unknown field "group"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ps := pulsarFaultProblems(t, pulsarFaultSpec(c.faults...))
+			wantProblemAt(t, ps, "exercises/pulsar/01-first/exercise.yaml", c.line, c.msg)
+			if len(ps) != 1 {
+				t.Fatalf("want one problem, got %v", ps)
+			}
+		})
+	}
 }

@@ -82,7 +82,7 @@ func validateTimeVariables(file string, varNodes *yaml.Node, seeds []yaml.Node, 
 		}
 		switch v.Kind {
 		case KindTime:
-		case KindTopic, KindGroup, KindFile, KindSubscription, KindNamespace:
+		case KindTopic, KindGroup, KindFile, KindSubscription, KindNamespace, KindDuration:
 			if v.Of != "" || v.At != "" {
 				c.add(file, v.Line, "%s: of and at are settings of a time variable, and this one is a %s", v.Name, v.Kind)
 			}

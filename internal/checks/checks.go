@@ -45,6 +45,16 @@ type Check interface {
 	Needs() string
 }
 
+// Observer is a check that must watch the cluster from before the program
+// starts, such as a consumer that notes when the broker delivers each
+// message: what it saw then cannot be read back afterwards. The grader
+// calls Observe once the run's topics exist, just before the program
+// runs, and stop once every check has been evaluated. An error is the
+// cluster's, never the learner's.
+type Observer interface {
+	Observe(ctx context.Context, env *Env) (stop func(), err error)
+}
+
 // When a check is evaluated relative to the learner program.
 type When string
 
@@ -158,6 +168,9 @@ func Parse(node *yaml.Node) (Spec, error) {
 	c, err := f.build(params)
 	if err != nil {
 		return s, asLineErr(node, fmt.Errorf("check %q: %w", s.Type, err))
+	}
+	if _, ok := c.(Observer); ok && s.When == WhileRuns {
+		return s, lineErr(node, "check %q watches from before the program starts and judges once it has ended: it cannot be when: running", s.Type)
 	}
 	s.Check = c
 	return s, nil

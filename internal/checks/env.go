@@ -29,6 +29,9 @@ type Env struct {
 	// Requests is what the grader saw of the program's own Kafka requests,
 	// through the proxy it ran behind; nil when it ran without one.
 	Requests Requests
+	// Loads is what the grader published while the program ran; nil when
+	// the spec has no load.
+	Loads Loads
 
 	mu       sync.Mutex
 	topics   map[string][]Record // read caches, cleared by Fresh
@@ -53,7 +56,7 @@ type RequestWatcher interface {
 // View returns an Env with the same run and clients and a read cache of its
 // own, for a check polled alongside others.
 func (e *Env) View() *Env {
-	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests}
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests, Loads: e.Loads}
 }
 
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the

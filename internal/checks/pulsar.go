@@ -84,6 +84,14 @@ type pulsarValuesParams struct {
 	Input string `yaml:"input"`
 	// Where keeps only the input lines whose field is true (e.g. poison).
 	Where string `yaml:"where"`
+	// OnMissing and OnDuplicates replace the generic hint after lines
+	// that are missing or came more than once, naming the exercise's
+	// mistake.
+	OnMissing    string `yaml:"on_missing"`
+	OnDuplicates string `yaml:"on_duplicates"`
+	// AllowDuplicates passes a topic that holds every line, some more
+	// than once, as at-least-once delivery may leave it.
+	AllowDuplicates bool `yaml:"allow_duplicates"`
 }
 
 func (p pulsarValuesParams) Vars() []string { return []string{p.Topic, p.Input} }
@@ -106,7 +114,7 @@ func (p pulsarValuesParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	for i, m := range msgs {
 		values[i] = m.Value
 	}
-	return compareToInput(values, lines, env.Var(p.Topic))
+	return compareLines(values, lines, env.Var(p.Topic), valuesParams{OnMissing: p.OnMissing, OnDuplicates: p.OnDuplicates, AllowDuplicates: p.AllowDuplicates})
 }
 
 // ---- pulsar.subscription

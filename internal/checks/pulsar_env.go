@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/apache/pulsar-client-go/pulsar"
 	"github.com/apache/pulsar-client-go/pulsaradmin"
@@ -23,6 +24,10 @@ type Message struct {
 	Key        string
 	Value      []byte
 	Properties map[string]string
+	// SchemaVersion is the version of the topic's schema the producer
+	// wrote the message with; empty when the producer had no schema.
+	SchemaVersion []byte
+	PublishTime   time.Time // set by the producing client
 }
 
 // notFound reports whether a Pulsar admin error means "no such thing": the
@@ -89,7 +94,7 @@ func (e *Env) ReadPulsarTopic(ctx context.Context, topic string) ([]Message, err
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", topic, err)
 		}
-		out = append(out, Message{Key: m.Key(), Value: m.Payload(), Properties: m.Properties()})
+		out = append(out, Message{Key: m.Key(), Value: m.Payload(), Properties: m.Properties(), SchemaVersion: m.SchemaVersion(), PublishTime: m.PublishTime()})
 	}
 	e.mu.Lock()
 	if e.messages == nil {

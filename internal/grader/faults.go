@@ -47,12 +47,19 @@ type fleet struct {
 	restarter containers.BrokerRestarter
 	stop      context.CancelCauseFunc
 	// background are the faults that run beside the program (a broker
-	// restart, a rebalance); the fleet waits for them before it returns.
+	// restart, a rebalance, unloads); the fleet waits for them before it
+	// returns. over is closed once every instance has ended for good, so
+	// that a fault that repeats stops with the program.
 	background sync.WaitGroup
+	over       chan struct{}
 
 	// For faults that act through a proxy (proxied.go): one proxy per
 	// instance, what each has seen accepted, and how many answers each
 	// lose fault has withheld.
+	// notActive says, per fault that kills the active instance, why the
+	// last try found none to kill.
+	notActive map[int]string
+
 	proxies []*proxy.Proxy
 	seen    []seen
 	first   map[string]map[int32]int64 // topic → partition → first fetch offset
@@ -77,7 +84,7 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	n := max(ex.Instances, 1)
 	f := &fleet{g: g, shell: shell, began: time.Now(),
 		procs: make([]*runner.Process, n), ended: make([]bool, n), runs: make([][]runner.Result, n),
-		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults))}
+		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults)), over: make(chan struct{})}
 	f.deadline = f.began.Add(ex.Timeout)
 	f.stop = stop
 	if hasBrokerFault(ex.Faults) {
@@ -87,6 +94,9 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 		}
 		f.restarter = r
 	}
+	if err := f.keepAcknowledged(ctx); err != nil {
+		return f.refused(err)
+	}
 	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
 		if err := f.startProxies(must); err != nil {
 			return f.refused(err)
@@ -94,6 +104,10 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 		defer f.closeProxies()
 	}
 
+	stopLoads, err := g.startLoads(ctx, stop) // load.go
+	if err != nil {
+		return f.refused(err)
+	}
 	var instances sync.WaitGroup
 	for i := range n {
 		instances.Add(1)
@@ -109,6 +123,8 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 		go func() { defer watchers.Done(); f.watch(watchCtx, i, fault) }()
 	}
 	instances.Wait()
+	stopLoads()
+	close(f.over)
 	stopWatch()
 	watchers.Wait()
 	f.background.Wait()
@@ -228,16 +244,36 @@ func (f *fleet) watch(ctx context.Context, i int, fault catalogue.Fault) {
 // be tried again at the next poll.
 func (f *fleet) fire(i int, fault catalogue.Fault, saw string) bool {
 	f.mu.Lock()
-	if fault.Kill == "broker" || fault.Rebalance != "" {
+	if fault.Kill != "program" {
 		fr := &firing{fault: fault, at: time.Since(f.began), saw: saw}
 		f.fired[i] = fr
 		f.mu.Unlock()
-		if fault.Rebalance != "" {
+		switch {
+		case fault.Rebalance != "":
 			f.rebalance(context.Background(), fr)
-		} else {
+		case fault.Unload != "":
+			f.unload(fr)
+		case fault.Redeliver != "":
+			f.redeliver(fr)
+		case fault.Kill == "broker":
 			f.restartBroker(context.Background(), fr)
 		}
 		return true
+	}
+	if fault.Active != nil {
+		f.mu.Unlock()
+		n, why := f.activeInstance(fault.Active)
+		f.mu.Lock()
+		if n < 0 {
+			if f.notActive == nil {
+				f.notActive = map[int]string{}
+			}
+			f.notActive[i] = why
+			f.mu.Unlock()
+			return false // to be tried again at the next poll
+		}
+		fault.Instance = n
+		saw += fmt.Sprintf(", and instance %d held the active consumer", n)
 	}
 	n := fault.Instance
 	if f.procs[n] == nil && !f.ended[n] {
@@ -283,6 +319,13 @@ func (f *fleet) holds(ctx context.Context, env *checks.Env, t catalogue.Trigger)
 			return "", false
 		}
 		return fmt.Sprintf("%s had committed %d offsets on %s (at least %d)", c.Group, n, c.Topic, c.AtLeast), n >= c.AtLeast
+	case t.Acknowledged != nil:
+		a := t.Acknowledged
+		c, err := readCursor(ctx, env, env.Var(a.Topic), env.Var(a.Subscription))
+		if err != nil {
+			return "", false
+		}
+		return fmt.Sprintf("%s had acknowledged %d messages of %s (at least %d)", a.Subscription, c.acked, a.Topic, a.AtLeast), c.acked >= a.AtLeast
 	}
 	elapsed := time.Since(f.began)
 	return fmt.Sprintf("%s had passed", t.After), elapsed >= t.After
@@ -346,6 +389,10 @@ func (fr *firing) report() string {
 		s = fmt.Sprintf("had a member of its own join %s %s", f.Rebalance, when)
 	case f.Kill == "broker":
 		s = fmt.Sprintf("killed the broker %s, and started it again on its data", when)
+	case f.Unload != "":
+		s = fmt.Sprintf("began unloading %s %s", f.Unload, when)
+	case f.Redeliver != "":
+		s = fmt.Sprintf("moved %s back %s", f.Redeliver, when)
 	}
 	if s != "" {
 		if fr.after != "" {
@@ -413,6 +460,9 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 			}
 		default:
 			t.Message = "The grader " + fr.report() + "."
+		}
+		if fr := f.fired[i]; fr == nil && fault.Active != nil && f.notActive[i] != "" {
+			t.Message += " At the last try, " + f.notActive[i] + "."
 		}
 		faults = append(faults, t)
 	}
@@ -485,4 +535,14 @@ func (f *fleet) lastRuns() []runner.Result {
 		out[i] = runs[len(runs)-1]
 	}
 	return out
+}
+
+// backgroundDone records what became of a fault run beside the program
+// (a rebalance, an unload, a redelivery) and reports it.
+func (f *fleet) backgroundDone(fr *firing, after string) {
+	f.mu.Lock()
+	fr.after = after
+	report := fr.report()
+	f.mu.Unlock()
+	f.g.emit(Event{Fault: report})
 }

@@ -63,7 +63,8 @@ type Event struct {
 	Test  *result.Test // a finished check, when set
 	Vars  map[string]string
 	// Fault says what the grader did to the program while it ran, when
-	// set (for example "killed instance 0 ... ; started it again").
+	// set (for example "killed instance 0 ... ; started it again"), or
+	// what a load published to it (load.go).
 	Fault string
 }
 
@@ -90,6 +91,8 @@ type run struct {
 	restarting atomic.Int32
 	// program is where the build step writes the program (STREAMLAB_PROGRAM).
 	program string
+	// loads publish input while the program runs (load.go); nil for none.
+	loads *loadSet
 }
 
 func (g *run) emit(e Event) {
@@ -221,7 +224,9 @@ func (g *run) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	g.prepareLoads()
 	g.nameTimes(stamps)
+	g.nameDurations()
 	g.be.Fill(g.env)
 	g.emit(Event{Stage: StagePreparing, Vars: g.values})
 	return nil
@@ -284,6 +289,17 @@ func (g *run) runAndCheck(ctx context.Context) {
 	cmd := ex.Run
 	if g.req.Run != "" {
 		cmd = g.req.Run
+	}
+	// Checks that note what the broker delivers start before the program.
+	for _, c := range ex.Checks {
+		if o, ok := c.Check.(checks.Observer); ok {
+			stop, err := o.Observe(ctx, g.env)
+			if err != nil {
+				g.infra("preparing the check %q: %v", c.Name, err)
+				return
+			}
+			defer stop()
+		}
 	}
 	g.emit(Event{Stage: StageRunning})
 

@@ -57,7 +57,7 @@ func (f *fleet) rebalance(ctx context.Context, fr *firing) {
 		defer cancel()
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
-			f.rebalanced(fr, fmt.Sprintf("the grader's member could not start: %v", err))
+			f.backgroundDone(fr, fmt.Sprintf("the grader's member could not start: %v", err))
 			return
 		}
 		read, deadline := 0, time.Time{}
@@ -84,20 +84,11 @@ func (f *fleet) rebalance(ctx context.Context, fr *firing) {
 		slices.Sort(parts)
 		parts = slices.Compact(parts)
 		if len(parts) == 0 {
-			f.rebalanced(fr, fmt.Sprintf("it was given no partition of %s within %s (did the program's members stay in the group and keep polling?), and left", fault.Topic, joinLimit))
+			f.backgroundDone(fr, fmt.Sprintf("it was given no partition of %s within %s (did the program's members stay in the group and keep polling?), and left", fault.Topic, joinLimit))
 			return
 		}
-		f.rebalanced(fr, fmt.Sprintf("it was given %s of %s, held %s for %s, read %d records without committing, and left", plural(len(parts), "partition"), fault.Topic, partitionNames(parts), fault.Hold, read))
+		f.backgroundDone(fr, fmt.Sprintf("it was given %s of %s, held %s for %s, read %d records without committing, and left", plural(len(parts), "partition"), fault.Topic, partitionNames(parts), fault.Hold, read))
 	}()
-}
-
-// rebalanced records and reports what became of a rebalance fault.
-func (f *fleet) rebalanced(fr *firing, after string) {
-	f.mu.Lock()
-	fr.after = after
-	report := fr.report()
-	f.mu.Unlock()
-	f.g.emit(Event{Fault: report})
 }
 
 func partitionNames(ps []int32) string {

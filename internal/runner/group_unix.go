@@ -39,6 +39,8 @@ func (g *group) terminate() { _ = syscall.Kill(-g.cmd.Process.Pid, syscall.SIGTE
 
 func (g *group) kill() { _ = syscall.Kill(-g.cmd.Process.Pid, syscall.SIGKILL) }
 
+func (g *group) pid() int { return g.cmd.Process.Pid }
+
 // exitCode is the exit code exec.Cmd.Wait's error stands for.
 func exitCode(err error) int {
 	var ee *exec.ExitError

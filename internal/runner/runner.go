@@ -81,6 +81,9 @@ type program interface {
 	terminate()
 	// kill stops every process of the program for certain.
 	kill()
+	// pid is the process every other process of the program descends
+	// from.
+	pid() int
 }
 
 // Run starts the command and waits for it. The error is for failures to
@@ -145,6 +148,10 @@ func Start(ctx context.Context, c Command) (*Process, error) {
 	go func() { pr.done <- p.wait() }()
 	return pr, nil
 }
+
+// Pid is the process every process of the program descends from (on
+// Linux, its supervisor; elsewhere, its shell).
+func (pr *Process) Pid() int { return pr.p.pid() }
 
 // Kill stops every process of the program at once, with SIGKILL and no
 // grace: a crash, as a fault injected by the grader. Wait then reports

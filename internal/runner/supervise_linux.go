@@ -161,6 +161,8 @@ func (s *supervised) wait() int {
 
 func (s *supervised) terminate() { _, _ = s.ctl.Write([]byte{'t'}) }
 
+func (s *supervised) pid() int { return s.cmd.Process.Pid }
+
 func (s *supervised) kill() {
 	_, _ = s.ctl.Write([]byte{'k'})
 	s.mu.Lock()

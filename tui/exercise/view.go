@@ -322,6 +322,8 @@ func describe(v catalogue.Variable) string {
 		return "consumer group"
 	case catalogue.KindTime:
 		return "a time, RFC 3339 with a UTC offset"
+	case catalogue.KindDuration:
+		return "a duration in whole seconds, like 4s"
 	}
 	return v.Kind
 }
