@@ -12,8 +12,6 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/go-connections/nat"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamlab/streamlab/containers"
 )
@@ -188,19 +186,9 @@ func (c *Cluster) probe(ctx context.Context) error {
 
 // kafkaAnswers asks the broker for its metadata once.
 func kafkaAnswers(ctx context.Context, bootstrap []string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...), kgo.DialTimeout(time.Second), kgo.RequestRetries(0))
-	if err != nil {
-		return err
+	brokers, err := containers.KafkaBrokers(ctx, bootstrap...)
+	if err == nil && len(brokers) == 0 {
+		err = errors.New("the metadata lists no broker yet")
 	}
-	defer cl.Close()
-	actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	brokers, err := kadm.NewClient(cl).ListBrokers(actx)
-	if err != nil {
-		return err
-	}
-	if len(brokers) == 0 {
-		return errors.New("the metadata lists no broker yet")
-	}
-	return nil
+	return err
 }

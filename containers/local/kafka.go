@@ -17,9 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/streamlab/streamlab/containers"
 )
 
@@ -369,14 +366,7 @@ func kafkaProbe(bootstrap string) func(context.Context) error {
 		if err := dial(ctx); err != nil {
 			return err
 		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap), kgo.DialTimeout(time.Second), kgo.RequestRetries(0))
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		brokers, err := kadm.NewClient(cl).ListBrokers(actx)
+		brokers, err := containers.KafkaBrokers(ctx, bootstrap)
 		if err != nil {
 			return err
 		}

@@ -368,10 +368,7 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 		f.Times = 1
 		if raw.Times != nil {
 			f.Times = *raw.Times
-			if f.Times < 1 || f.Times > 100 {
-				c.add(file, keyLine(n, "times"), "times must be 1 to 100, not %d", f.Times)
-				ok = false
-			}
+			within(file, keyLine(n, "times"), "times", f.Times, 1, 100, c, &ok)
 		}
 	case "rebalance":
 		f.Rebalance, f.Topic, f.Hold = raw.Rebalance, raw.Topic, 3*time.Second
@@ -379,14 +376,8 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 			c.add(file, types[0].Line, "rebalance joins a Kafka consumer group, and this is a %s exercise", s.Cluster)
 			ok = false
 		}
-		if v, declared := vars[raw.Rebalance]; !declared || v.Kind != KindGroup {
-			c.add(file, types[0].Line, "rebalance %q must name a group variable", raw.Rebalance)
-			ok = false
-		}
-		if v, declared := vars[raw.Topic]; !declared || v.Kind != KindTopic {
-			c.add(file, types[0].Line, "a rebalance needs topic: the topic variable its member subscribes to (got %q)", raw.Topic)
-			ok = false
-		}
+		mustBe(file, types[0].Line, vars, raw.Rebalance, KindGroup, fmt.Sprintf("rebalance %q must name a group variable", raw.Rebalance), c, &ok)
+		mustBe(file, types[0].Line, vars, raw.Topic, KindTopic, fmt.Sprintf("a rebalance needs topic: the topic variable its member subscribes to (got %q)", raw.Topic), c, &ok)
 		if raw.Hold != "" {
 			d, err := time.ParseDuration(raw.Hold)
 			if err != nil || d <= 0 || d > time.Minute {
@@ -398,16 +389,10 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 	case "unload":
 		f.Unload, f.Times, f.Every = raw.Unload, 1, time.Second
 		pulsarOnly(file, types[0], s, "unload moves a Pulsar topic between brokers", c, &ok)
-		if v, declared := vars[raw.Unload]; !declared || v.Kind != KindTopic {
-			c.add(file, types[0].Line, "unload %q must name a topic variable", raw.Unload)
-			ok = false
-		}
+		mustBe(file, types[0].Line, vars, raw.Unload, KindTopic, fmt.Sprintf("unload %q must name a topic variable", raw.Unload), c, &ok)
 		if raw.Times != nil {
 			f.Times = *raw.Times
-			if f.Times < 1 || f.Times > 20 {
-				c.add(file, keyLine(n, "times"), "times must be 1 to 20, not %d", f.Times)
-				ok = false
-			}
+			within(file, keyLine(n, "times"), "times", f.Times, 1, 20, c, &ok)
 		}
 		if raw.Every != "" {
 			d, err := time.ParseDuration(raw.Every)
@@ -420,20 +405,11 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 	case "redeliver":
 		f.Redeliver, f.Topic, f.Count = raw.Redeliver, raw.Topic, 10
 		pulsarOnly(file, types[0], s, "redeliver moves a Pulsar subscription's cursor", c, &ok)
-		if v, declared := vars[raw.Redeliver]; !declared || v.Kind != KindSubscription {
-			c.add(file, types[0].Line, "redeliver %q must name a subscription variable", raw.Redeliver)
-			ok = false
-		}
-		if v, declared := vars[raw.Topic]; !declared || v.Kind != KindTopic {
-			c.add(file, types[0].Line, "a redeliver needs topic: the topic variable the subscription is on (got %q)", raw.Topic)
-			ok = false
-		}
+		mustBe(file, types[0].Line, vars, raw.Redeliver, KindSubscription, fmt.Sprintf("redeliver %q must name a subscription variable", raw.Redeliver), c, &ok)
+		mustBe(file, types[0].Line, vars, raw.Topic, KindTopic, fmt.Sprintf("a redeliver needs topic: the topic variable the subscription is on (got %q)", raw.Topic), c, &ok)
 		if raw.Count != nil {
 			f.Count = *raw.Count
-			if f.Count < 1 || f.Count > 10000 {
-				c.add(file, keyLine(n, "count"), "count must be 1 to 10000, not %d", f.Count)
-				ok = false
-			}
+			within(file, keyLine(n, "count"), "count", f.Count, 1, 10000, c, &ok)
 		}
 	}
 	if raw.Instance != nil {
@@ -608,6 +584,22 @@ func parseActive(file string, fault, n *yaml.Node, raw rawFault, s *Spec, vars m
 		ok = false
 	}
 	return &a, ok
+}
+
+// mustBe reports msg at line unless name is a declared variable of kind.
+func mustBe(file string, line int, vars map[string]Variable, name, kind, msg string, c *collector, ok *bool) {
+	if v, declared := vars[name]; !declared || v.Kind != kind {
+		c.add(file, line, "%s", msg)
+		*ok = false
+	}
+}
+
+// within reports a setting whose value is outside lo..hi.
+func within(file string, line int, key string, v, lo, hi int, c *collector, ok *bool) {
+	if v < lo || v > hi {
+		c.add(file, line, "%s must be %d to %d, not %d", key, lo, hi, v)
+		*ok = false
+	}
 }
 
 // pulsarOnly reports a fault or trigger, at k, that only a Pulsar exercise
