@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +75,12 @@ const (
 	KindNamespace    = "namespace"
 	KindTime         = "time"     // an instant in a seeded topic's timestamps (timestamps.go)
 	KindDuration     = "duration" // a length of time, in whole seconds (durations.go)
+)
+
+// Generators of a file variable.
+const (
+	GeneratorOrders = "orders" // orders as JSON lines (datagen.Orders)
+	GeneratorModel  = "model"  // a logistic-regression model as JSON (datagen.NewModel)
 )
 
 // Variable is an environment variable the program receives. Names of
@@ -233,12 +241,19 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		}
 		if vars[sd.From].Kind != KindFile {
 			c.add(file, n.Line, "seed from %q must be a file variable", sd.From)
+		} else if vars[sd.From].Generator == GeneratorModel {
+			c.add(file, n.Line, "seed from %q must be a file of orders: %s is a model", sd.From, sd.From)
 		}
 		validateSeedTimestamps(file, &n, sd, s.Cluster, c)
 		s.Seeds = append(s.Seeds, sd)
 	}
 	validateTimeVariables(file, &raw.Variables, raw.Seed, s.Variables, c)
 	parseLoads(file, raw.Load, &s, vars, c)
+	for _, l := range s.Load {
+		if v := vars[l.From]; v.Kind == KindFile && v.Generator == GeneratorModel {
+			c.add(file, l.Line, "load from %q must be a file of orders: %s is a model", l.From, l.From)
+		}
+	}
 
 	s.Instances = 1
 	if raw.Instances != nil {
@@ -271,9 +286,13 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 				c.add(file, n.Line, "check %q refers to variable %s, which the spec does not declare", cs.Name, ref)
 			}
 		}
+		if fr, ok := cs.Check.(checks.FileReader); ok {
+			validateFileNeeds(file, n.Line, cs.Name, fr.Files(), vars, c)
+		}
 		if containers.Kind(cs.Check.Needs()) != s.Cluster {
 			c.add(file, n.Line, "check %q is a %s check in a %s exercise", cs.Name, cs.Check.Needs(), s.Cluster)
 		}
+		validateLoadJudge(file, n, cs, &s, raw.Load, c) // loadchecks.go
 		s.Checks = append(s.Checks, cs)
 	}
 	if len(raw.Checks) == 0 {
@@ -289,17 +308,44 @@ func validateVariable(file string, v Variable, c *collector) {
 			c.add(file, v.Line, "%s: partitions must be positive", v.Name)
 		}
 	case KindFile:
-		if v.Generator != "orders" {
-			c.add(file, v.Line, "%s: generator must be orders, not %q", v.Name, v.Generator)
-		}
-		if err := v.CheckDeletes(); err != nil {
-			c.add(file, v.Line, "%s: %v", v.Name, err)
+		switch v.Generator {
+		case GeneratorOrders:
+			if err := v.CheckDeletes(); err != nil {
+				c.add(file, v.Line, "%s: %v", v.Name, err)
+			}
+			if err := v.CheckEventTimes(); err != nil {
+				c.add(file, v.Line, "%s: %v", v.Name, err)
+			}
+		case GeneratorModel:
+			if v.OrdersSpec != (datagen.OrdersSpec{}) {
+				c.add(file, v.Line, "%s: count, customers, poison_every, deletes and event_times shape orders, and this file is a model", v.Name)
+			}
+		default:
+			c.add(file, v.Line, "%s: generator must be orders or model, not %q", v.Name, v.Generator)
 		}
 	case KindGroup, KindSubscription, KindNamespace, KindTime, KindDuration:
 	default:
 		c.add(file, v.Line, "%s: kind must be one of topic, group, file, subscription, namespace, time, duration, not %q", v.Name, v.Kind)
 	}
 	validateDuration(file, v, c)
+}
+
+// validateFileNeeds reports a file variable a check reads that is not the
+// file it needs: a model where it reads orders, or orders without the
+// event times it windows by.
+func validateFileNeeds(file string, line int, check string, needs map[string]checks.FileNeed, vars map[string]Variable, c *collector) {
+	for _, name := range slices.Sorted(maps.Keys(needs)) {
+		need, v := needs[name], vars[name]
+		switch {
+		case v.Kind == "" || (v.Kind == KindFile && v.Generator != GeneratorOrders && v.Generator != GeneratorModel):
+			// Reported already: the variable is not declared, or its
+			// generator is unknown.
+		case v.Kind != KindFile || v.Generator != need.Generator:
+			c.add(file, line, "check %q reads %s as a file of generator %s: make it {kind: file, generator: %s}", check, name, need.Generator, need.Generator)
+		case need.EventTimes && v.EventTimes == nil:
+			c.add(file, line, "check %q windows %s by event time: give it event_times, like event_times: {span: 30m}", check, name)
+		}
+	}
 }
 
 // addErr reports a decoding error. offset is the number of lines in the
@@ -415,7 +461,9 @@ func loadExercise(fsys fs.FS, dir string, c *collector) (*Exercise, bool) {
 		ID: track + "/" + slug, Track: track, Slug: slug, Dir: dir,
 		SolutionDir: path.Join("solutions", track, folder), Spec: spec,
 	}
-	if spec.Cluster != "" && string(spec.Cluster) != track {
+	// A track named after a cluster holds its exercises; another track
+	// (ml) may use either.
+	if spec.Cluster != "" && string(spec.Cluster) != track && (track == string(containers.Kafka) || track == string(containers.Pulsar)) {
 		c.add(file, 0, "an exercise in track %s must use cluster %s", track, track)
 	}
 	for _, f := range spec.Files {

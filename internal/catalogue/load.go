@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,19 @@ func (l TopicLoad) Due(i int) time.Duration {
 		}
 	}
 	return time.Duration(math.Round(secs * float64(time.Second)))
+}
+
+// SpikeLines is which of the load's first n lines its schedule has due
+// during the spike, from After to After+For: lines first to end-1. Both
+// are 0 without a spike.
+func (l TopicLoad) SpikeLines(n int) (first, end int) {
+	s := l.Spike
+	if s == nil {
+		return 0, 0
+	}
+	first = sort.Search(n, func(i int) bool { return l.Due(i) >= s.After })
+	end = sort.Search(n, func(i int) bool { return l.Due(i) >= s.After+s.For })
+	return first, end
 }
 
 // String says what the load does, in a learner's words: "500 lines of

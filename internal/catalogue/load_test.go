@@ -91,7 +91,7 @@ func TestLoadProblemsAtTheirLine(t *testing.T) {
 		{"no topic", loadEdit(17, 18, "  - from: ORDERS"), 17, "the load has no topic"},
 		{"from a topic", loadEdit(18, 18, "    from: SEEDED"), 18, `load from "SEEDED" must be a file variable: it is a variable of kind topic`},
 		{"no from", loadEdit(18, 18), 17, "the load has no from"},
-		{"key not a field", loadEdit(19, 19, "    key: customer"), 19, `key "customer" is not a field of an input line (order_id, customer_id, seq, amount_cents, poison, deleted)`},
+		{"key not a field", loadEdit(19, 19, "    key: customer"), 19, `key "customer" is not a field of an input line (order_id, customer_id, seq, amount_cents, event_time, poison, deleted)`},
 		{"rate without unit", loadEdit(20, 20, "    rate: 100"), 20, `rate must be lines per second like 100/s, not "100"`},
 		{"rate per minute", loadEdit(20, 20, "    rate: 100/min"), 20, `rate must be lines per second like 100/s, not "100/min"`},
 		{"rate zero", loadEdit(20, 20, "    rate: 0/s"), 20, "rate must be 1/s to 100000/s, not 0/s"},

@@ -20,6 +20,7 @@ import (
 type Env struct {
 	Vars   map[string]string          // spec variable -> value for this run
 	Inputs map[string][]datagen.Order // input-file variable -> its orders
+	Models map[string]datagen.Model   // model-file variable -> its model
 
 	Kafka     *kgo.Client // nil for a Pulsar exercise
 	KafkaOpts []kgo.Opt   // how Kafka was reached (brokers, TLS, SASL), for readers of their own
@@ -56,7 +57,7 @@ type RequestWatcher interface {
 // View returns an Env with the same run and clients and a read cache of its
 // own, for a check polled alongside others.
 func (e *Env) View() *Env {
-	return &Env{Vars: e.Vars, Inputs: e.Inputs, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests, Loads: e.Loads}
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Models: e.Models, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests, Loads: e.Loads}
 }
 
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the
@@ -85,6 +86,12 @@ func (e *Env) Var(name string) string { return e.Vars[name] }
 
 // Input returns the orders generated for an input variable.
 func (e *Env) Input(name string) []datagen.Order { return e.Inputs[name] }
+
+// Model returns the model generated for a model-file variable.
+func (e *Env) Model(name string) (datagen.Model, bool) {
+	m, ok := e.Models[name]
+	return m, ok
+}
 
 // Record is one Kafka record as a check sees it.
 type Record struct {

@@ -29,6 +29,19 @@ type Load struct {
 	// Stopped says why the load ended before sending every line ("" when it
 	// sent them all): the program had ended, or the run was stopped.
 	Stopped string
+	// Rate is the steady rate, lines per second.
+	Rate int
+	// Spike is the part of the schedule at the spike's rate; nil when the
+	// load has no spike.
+	Spike *LoadSpike
+}
+
+// LoadSpike is the part of a load's schedule at its spike's rate: the
+// lines due from the spike's start to its end, First to End-1 (in file
+// order, which is the order they are sent in).
+type LoadSpike struct {
+	Rate       int // lines per second
+	First, End int
 }
 
 // SentAt is when line i was sent, and whether it was.

@@ -71,7 +71,8 @@ func (e *Env) ReadPulsarTopic(ctx context.Context, topic string) ([]Message, err
 		return msgs, nil
 	}
 	e.mu.Unlock()
-	if _, ok, err := e.topicStats(ctx, topic); err != nil {
+	// Partitioned or not: a reader reads every partition.
+	if ok, err := e.pulsarTopicExists(ctx, topic); err != nil {
 		return nil, err
 	} else if !ok {
 		return nil, errNoTopic

@@ -21,8 +21,11 @@ type Order struct {
 	CustomerID  string `json:"customer_id"`
 	Seq         int    `json:"seq,omitempty"` // 1, 2, 3... per customer, in file order
 	AmountCents int64  `json:"amount_cents,omitempty"`
-	Poison      bool   `json:"poison,omitempty"`
-	Deleted     bool   `json:"deleted,omitempty"`
+	// EventTime is when the order happened (RFC 3339, milliseconds, UTC),
+	// set only when the spec asks for event times (eventtimes.go).
+	EventTime string `json:"event_time,omitempty"`
+	Poison    bool   `json:"poison,omitempty"`
+	Deleted   bool   `json:"deleted,omitempty"`
 }
 
 // OrdersSpec says how many orders to make and of what shape.
@@ -33,6 +36,8 @@ type OrdersSpec struct {
 	PoisonEvery int `yaml:"poison_every"`
 	// Deletes inserts that many customer deletions among the orders (0: none).
 	Deletes int `yaml:"deletes"`
+	// EventTimes, when set, gives every order the time it happened.
+	EventTimes *EventTimes `yaml:"event_times"`
 }
 
 // Orders makes spec.Count orders spread over spec.Customers customers.
@@ -72,6 +77,11 @@ func Orders(seed uint64, spec OrdersSpec) []Order {
 	}
 	if spec.PoisonEvery > 0 && !slices.ContainsFunc(out, func(o Order) bool { return o.Poison }) {
 		out[r.IntN(len(out))].Poison = true // an exercise about poison needs some
+	}
+	if spec.EventTimes != nil {
+		// From a source of their own, so that the orders are the same
+		// with or without their times.
+		withEventTimes(seed, out, spec.EventTimes.Span)
 	}
 	if spec.Deletes > 0 {
 		out = withDeletes(r, out, spec.Deletes)

@@ -171,9 +171,19 @@ func (g *run) prepare(ctx context.Context) error {
 	ex := g.req.Exercise
 	runID := newRunID()
 	g.values = map[string]string{}
-	g.env = &checks.Env{Vars: g.values, Inputs: map[string][]datagen.Order{}}
+	g.env = &checks.Env{Vars: g.values, Inputs: map[string][]datagen.Order{}, Models: map[string]datagen.Model{}}
 	for i, v := range ex.Variables {
 		if v.Kind != catalogue.KindFile {
+			continue
+		}
+		if v.Generator == catalogue.GeneratorModel {
+			m := datagen.NewModel(g.res.Seed + uint64(i))
+			p := filepath.Join(g.tmp, strings.ToLower(v.Name)+".json")
+			if err := datagen.WriteModel(p, m); err != nil {
+				return err
+			}
+			g.values[v.Name] = p
+			g.env.Models[v.Name] = m
 			continue
 		}
 		orders := datagen.Orders(g.res.Seed+uint64(i), v.OrdersSpec)

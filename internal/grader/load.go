@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/datagen"
@@ -210,7 +211,11 @@ send:
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep := checks.Load{Topic: l.spec.Topic, From: l.spec.From, Lines: len(l.lines), Sent: slices.Clip(l.sent), Published: l.acked,
-		Planned: l.spec.Due(len(l.lines) - 1), Behind: slip, Errors: l.errs}
+		Planned: l.spec.Due(len(l.lines) - 1), Behind: slip, Errors: l.errs, Rate: l.spec.Rate}
+	if sp := l.spec.Spike; sp != nil {
+		first, end := l.spec.SpikeLines(len(l.lines))
+		rep.Spike = &checks.LoadSpike{Rate: l.spec.Rate * sp.Times, First: first, End: end}
+	}
 	var took string
 	if n := len(l.sent); n > 0 {
 		rep.Took = l.sent[n-1].Sub(l.sent[0])
@@ -298,6 +303,15 @@ func (b *kafkaBackend) loadPublisher(topic string) (publisher, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The client asks for its producer ID at its first record, and a
+	// broker that has not handed one out yet may take a few hundred
+	// milliseconds to: the first lines would count that as latency.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := cl.ProducerID(ctx); err != nil {
+		cl.Close()
+		return nil, err
+	}
 	return kafkaPublisher{cl}, nil
 }
 
@@ -315,12 +329,40 @@ func (p kafkaPublisher) close()                          { p.cl.Close() }
 type pulsarPublisher struct{ p pulsar.Producer }
 
 func (b *pulsarBackend) loadPublisher(topic string) (publisher, error) {
+	// A fault may unload the topic while the load runs, and the client
+	// then sends again what the broker had not confirmed: with
+	// deduplication on and a producer name of its own, the broker drops
+	// such a copy (the client's sequence ids number the lines), so the
+	// input holds every line once, as the program is told.
+	if err := b.deduplicate(topic); err != nil {
+		return nil, err
+	}
 	// One entry per message, as a seed's: see Seed.
-	p, err := b.client.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	p, err := b.client.CreateProducer(pulsar.ProducerOptions{Topic: topic, Name: "streamlab-load", DisableBatching: true})
 	if err != nil {
 		return nil, err
 	}
 	return pulsarPublisher{p}, nil
+}
+
+// deduplicate turns deduplication on for topic and waits until the broker
+// reports it.
+func (b *pulsarBackend) deduplicate(topic string) error {
+	tn, err := utils.GetTopicName(topic)
+	if err != nil {
+		return err
+	}
+	topics := b.admin.Topics()
+	if err := topics.SetDeduplicationStatus(*tn, true); err != nil {
+		return fmt.Errorf("turning deduplication on for %s: %w", topic, err)
+	}
+	return retried(func(ctx context.Context) error {
+		on, err := topics.GetDeduplicationStatusWithContext(ctx, *tn)
+		if err == nil && !on {
+			err = fmt.Errorf("deduplication has not reached %s yet", topic)
+		}
+		return err
+	})
 }
 
 func (p pulsarPublisher) send(ctx context.Context, key *string, value string, at time.Time, done func(error)) {

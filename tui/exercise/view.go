@@ -314,6 +314,9 @@ func describe(v catalogue.Variable) string {
 		}
 		return s
 	case catalogue.KindFile:
+		if v.Generator == catalogue.GeneratorModel {
+			return "model file, a logistic regression as JSON"
+		}
 		if v.Count > 0 {
 			return fmt.Sprintf("input file, %d orders as JSON lines", v.Count)
 		}
