@@ -634,6 +634,8 @@ func mustAbs(t *testing.T, dir string) string {
 // brokenRestart is a cluster whose broker does not come back.
 type brokenRestart struct{ containers.Cluster }
 
+func (brokenRestart) CanRestartBroker() error { return nil }
+
 func (brokenRestart) RestartBroker(context.Context) error {
 	return errors.New("the JVM exited during start-up")
 }
