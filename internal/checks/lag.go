@@ -221,7 +221,7 @@ func (e *Env) partitionedStats(ctx context.Context, topic string) (utils.Partiti
 		return utils.PartitionedTopicStats{}, false, fmt.Errorf("topic name %q: %w", topic, err)
 	}
 	st, err := e.Pulsar.Admin.Topics().GetPartitionedStatsWithContext(ctx, *tn, false)
-	if notFound(err) {
+	if PulsarNotFound(err) {
 		return st, false, nil
 	}
 	if err != nil {

@@ -233,7 +233,7 @@ func (p retentionParams) Needs() string  { return "pulsar" }
 func (p retentionParams) Evaluate(ctx context.Context, env *Env) Outcome {
 	ns := env.Var(p.Namespace)
 	pol, err := env.Pulsar.Admin.Namespaces().GetRetentionWithContext(ctx, ns)
-	if notFound(err) {
+	if PulsarNotFound(err) {
 		return failed("Namespace %s does not exist any more: was it deleted? The exercise expects to find it.", ns)
 	}
 	if err != nil {

@@ -30,9 +30,9 @@ type Message struct {
 	PublishTime   time.Time // set by the producing client
 }
 
-// notFound reports whether a Pulsar admin error means "no such thing": the
-// learner's to fix, not the cluster's.
-func notFound(err error) bool {
+// PulsarNotFound reports whether a Pulsar admin error means "no such
+// thing": the learner's to fix, not the cluster's.
+func PulsarNotFound(err error) bool {
 	var re rest.Error
 	if errors.As(err, &re) {
 		return re.Code == http.StatusNotFound
@@ -49,7 +49,7 @@ func (e *Env) topicStats(ctx context.Context, topic string) (utils.TopicStats, b
 		return utils.TopicStats{}, false, fmt.Errorf("topic name %q: %w", topic, err)
 	}
 	st, err := e.Pulsar.Admin.Topics().GetStatsWithContext(ctx, *tn)
-	if notFound(err) {
+	if PulsarNotFound(err) {
 		return st, false, nil
 	}
 	if err != nil {

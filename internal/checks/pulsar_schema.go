@@ -66,7 +66,7 @@ func (e *Env) schemasOf(ctx context.Context, topic string) ([]topicSchema, error
 	} else {
 		infos, err = e.Pulsar.Admin.Schemas().GetAllSchemas(topic)
 	}
-	if notFound(err) {
+	if PulsarNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/rest"
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 
 	"github.com/streamlab/streamlab/internal/checks"
@@ -38,7 +36,7 @@ func retried(op func(context.Context) error) error {
 	defer cancel()
 	for {
 		err := op(ctx)
-		if err == nil || pulsarNotFound(err) {
+		if err == nil || checks.PulsarNotFound(err) {
 			return err
 		}
 		select {
@@ -198,7 +196,7 @@ func (f *fleet) unload(fr *firing) {
 			}
 			at := time.Since(f.began)
 			err := f.unloadOnce(topic)
-			if pulsarNotFound(err) {
+			if checks.PulsarNotFound(err) {
 				problem = fmt.Sprintf("unload %d of %d: %s did not exist", i+1, fault.Times, topic)
 				break
 			}
@@ -275,11 +273,4 @@ func (f *fleet) rewind(ctx context.Context, topic, sub string, n int64) (string,
 		what = fmt.Sprintf("every message it had acknowledged (%d, fewer than %d)", moved, n)
 	}
 	return fmt.Sprintf("its cursor went back to %d:%d, so %s are delivered again (its consumers were disconnected and reconnect)", to.LedgerID, to.EntryID, what), nil
-}
-
-// pulsarNotFound reports whether a Pulsar admin error is a 404.
-func pulsarNotFound(err error) bool {
-	var re rest.Error
-	var rp *rest.Error
-	return (errors.As(err, &re) && re.Code == http.StatusNotFound) || (errors.As(err, &rp) && rp.Code == http.StatusNotFound)
 }
