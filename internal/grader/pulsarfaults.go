@@ -131,20 +131,30 @@ func (c cursor) back(n int64) (utils.MessageID, int64) {
 	return utils.Earliest, n
 }
 
-// keepAcknowledged gives the topic of every redeliver fault a retention
-// policy. Without one, a broker deletes a ledger once everything in it is
-// acknowledged, and a topic that was unloaded starts a new ledger, so what
-// a subscription acknowledged would be gone, with nothing to deliver
-// again. A broker that crashed with acknowledgements not yet stored has
-// not deleted their ledger either: keeping it is what makes the grader's
-// redelivery the crash's.
+// keepAcknowledged gives every topic a Pulsar fault touches a retention
+// policy. Without one, a broker deletes a ledger once no subscription
+// needs it, and an unloaded topic starts a new ledger: what a subscription
+// acknowledged would be gone, with nothing for a redelivery to deliver
+// again, and an output topic nobody subscribes to would lose everything
+// written before its last unload, before the checks read it. A broker that
+// crashed with acknowledgements not yet stored has not deleted their ledger
+// either: keeping it is what makes the grader's redelivery the crash's.
 func (f *fleet) keepAcknowledged(ctx context.Context) error {
 	keep := utils.RetentionPolicies{RetentionTimeInMinutes: 60, RetentionSizeInMB: 64}
+	seen := map[string]bool{}
 	for _, fault := range f.g.req.Exercise.Faults {
-		if fault.Redeliver == "" {
+		name := fault.Topic
+		switch {
+		case fault.Unload != "":
+			name = fault.Unload
+		case fault.Redeliver == "":
 			continue
 		}
-		topic := f.g.values[fault.Topic]
+		topic := f.g.values[name]
+		if seen[topic] {
+			continue
+		}
+		seen[topic] = true
 		tn, err := utils.GetTopicName(topic)
 		if err != nil {
 			return err
@@ -152,7 +162,7 @@ func (f *fleet) keepAcknowledged(ctx context.Context) error {
 		topics := f.g.env.Pulsar.Admin.Topics()
 		err = retried(func(ctx context.Context) error { return topics.SetRetentionWithContext(ctx, *tn, keep) })
 		if err != nil {
-			return fmt.Errorf("keeping the acknowledged messages of %s for a redelivery: %w", topic, err)
+			return fmt.Errorf("keeping the messages of %s through the faults: %w", topic, err)
 		}
 		// A topic's policies reach its broker shortly after they are set.
 		err = retried(func(ctx context.Context) error {
@@ -163,7 +173,7 @@ func (f *fleet) keepAcknowledged(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("keeping the acknowledged messages of %s for a redelivery: %w", topic, err)
+			return fmt.Errorf("keeping the messages of %s through the faults: %w", topic, err)
 		}
 	}
 	return nil
