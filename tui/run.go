@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/streamlab/streamlab/containers"
+	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
@@ -137,16 +138,25 @@ func (m *Model) requestCheck(id string) tea.Cmd {
 		m.queue = append(m.queue, id)
 		return m.setStatus(fmt.Sprintf("%s is being checked; %s is next", m.check.id, id), false)
 	}
-	kind := ex.Cluster
 	m.check = &runningCheck{id: id, done: make(chan struct{})}
-	if m.c.Clusters.Get(kind).State == common.ClusterReady {
-		return m.launch(id)
+	return m.launchWhenReady(ex, true)
+}
+
+// launchWhenReady launches the check of ex once every cluster it needs is
+// ready, starting the first that is not (a bridge needs two).
+func (m *Model) launchWhenReady(ex *catalogue.Exercise, first bool) tea.Cmd {
+	for _, k := range ex.Kinds() {
+		if m.c.Clusters.Get(k).State == common.ClusterReady {
+			continue
+		}
+		m.waiting[k] = append(m.waiting[k], ex.ID)
+		cmds := []tea.Cmd{m.startCluster(k, true)}
+		if first {
+			cmds = append(cmds, m.broadcast(common.CheckStartedMsg{ExerciseID: ex.ID, Waiting: true}))
+		}
+		return tea.Batch(cmds...)
 	}
-	m.waiting[kind] = append(m.waiting[kind], id)
-	return tea.Batch(
-		m.broadcast(common.CheckStartedMsg{ExerciseID: id, Waiting: true}),
-		m.startCluster(kind, true),
-	)
+	return m.launch(ex.ID)
 }
 
 // launch runs the grader for the check in m.check.
@@ -206,10 +216,11 @@ func (m *Model) cancelCheck(id string) tea.Cmd {
 	// Still waiting for the cluster: stop waiting, and stop the start if
 	// this check asked for it.
 	ex := m.c.Session.Catalogue().Exercise(id)
-	kind := ex.Cluster
-	m.waiting[kind] = slices.DeleteFunc(m.waiting[kind], func(x string) bool { return x == id })
-	if st := m.starts[kind]; st != nil && st.forCheck && len(m.waiting[kind]) == 0 {
-		st.cancel()
+	for _, kind := range ex.Kinds() {
+		m.waiting[kind] = slices.DeleteFunc(m.waiting[kind], func(x string) bool { return x == id })
+		if st := m.starts[kind]; st != nil && st.forCheck && len(m.waiting[kind]) == 0 {
+			st.cancel()
+		}
 	}
 	m.check = nil
 	done := common.CheckDoneMsg{ExerciseID: id, Result: result.Result{Exercise: id, Status: result.Error, Message: common.Cancelled}}
@@ -293,7 +304,7 @@ func (m *Model) clusterStarted(str *stream, msg common.ClusterStartedMsg) tea.Cm
 	m.c.Clusters.Set(s)
 	for _, id := range waiting {
 		if m.check != nil && m.check.id == id && m.check.cancel == nil {
-			cmds = append(cmds, m.launch(id))
+			cmds = append(cmds, m.launchWhenReady(m.c.Session.Catalogue().Exercise(id), false))
 		}
 	}
 	return tea.Batch(cmds...)
@@ -306,7 +317,9 @@ func (m *Model) clusterStarted(str *stream, msg common.ClusterStartedMsg) tea.Cm
 func (m *Model) choose() tea.Cmd {
 	used := map[containers.Kind]bool{}
 	for _, ex := range m.c.Session.Catalogue().Exercises {
-		used[ex.Cluster] = true
+		for _, k := range ex.Kinds() {
+			used[k] = true
+		}
 	}
 	var cmds []tea.Cmd
 	for _, k := range common.Kinds {

@@ -140,7 +140,11 @@ func (a *app) list(sess *course.Session, format string) error {
 	var items []item
 	for _, ex := range cat.Exercises {
 		p := sess.Progress().Get(ex.ID)
-		items = append(items, item{ex.ID, ex.Lab, ex.Title, string(ex.Cluster), ex.MaxScore(), p.Done, ex.Dir, len(ex.Hints), p.HintsUsed, sess.ExerciseDir(ex)})
+		kinds := make([]string, len(ex.Kinds()))
+		for i, k := range ex.Kinds() {
+			kinds[i] = string(k)
+		}
+		items = append(items, item{ex.ID, ex.Lab, ex.Title, strings.Join(kinds, "+"), ex.MaxScore(), p.Done, ex.Dir, len(ex.Hints), p.HintsUsed, sess.ExerciseDir(ex)})
 	}
 	if format == "json" {
 		enc := json.NewEncoder(a.stdout)

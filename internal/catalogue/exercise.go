@@ -34,10 +34,13 @@ type Exercise struct {
 // Spec is the content of exercise.yaml.
 type Spec struct {
 	Title   string
-	Cluster containers.Kind // kafka or pulsar
-	Task    string          // markdown: what the program must do
-	Files   []string
-	Timeout time.Duration
+	Cluster containers.Kind // kafka or pulsar: the exercise's first cluster
+	// Clusters are every cluster the exercise needs, Cluster first: a
+	// bridge between Kafka and Pulsar needs both at once.
+	Clusters []containers.Kind
+	Task     string // markdown: what the program must do
+	Files    []string
+	Timeout  time.Duration
 	// Build and Run are shell commands run in the exercise folder. A Go
 	// exercise builds first so that the time limit covers only the run.
 	Build string
@@ -56,6 +59,17 @@ type Spec struct {
 	// Load is input the grader publishes while the program runs (load.go).
 	Load []TopicLoad
 }
+
+// Kinds are the clusters the exercise needs, its first cluster first.
+func (s Spec) Kinds() []containers.Kind {
+	if len(s.Clusters) == 0 && s.Cluster != "" {
+		return []containers.Kind{s.Cluster}
+	}
+	return s.Clusters
+}
+
+// Uses reports whether the exercise needs a cluster of kind k.
+func (s Spec) Uses(k containers.Kind) bool { return slices.Contains(s.Kinds(), k) }
 
 // MaxScore is the sum of the checks' points.
 func (s Spec) MaxScore() int {
@@ -96,6 +110,11 @@ type Variable struct {
 	Configs    map[string]string `yaml:"configs"`
 	// Pulsar topics live in this namespace variable (default public/default).
 	Namespace string `yaml:"namespace"`
+	// Cluster is the cluster a topic, group, subscription or namespace
+	// lives on. A spec names it only for a topic of an exercise on two
+	// clusters; otherwise it is the exercise's cluster (groups are
+	// Kafka's, subscriptions and namespaces Pulsar's).
+	Cluster containers.Kind `yaml:"cluster"`
 	// Files: what to generate.
 	Generator          string `yaml:"generator"`
 	datagen.OrdersSpec `yaml:",inline"`
@@ -124,6 +143,7 @@ type Seed struct {
 type rawSpec struct {
 	Title     string      `yaml:"title"`
 	Cluster   string      `yaml:"cluster"`
+	Clusters  []string    `yaml:"clusters"`
 	Task      string      `yaml:"task"`
 	Files     []string    `yaml:"files"`
 	Timeout   string      `yaml:"timeout"`
@@ -170,9 +190,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 	if s.Title == "" {
 		c.add(file, root.Line, "title is missing")
 	}
-	if s.Cluster != "kafka" && s.Cluster != "pulsar" {
-		c.add(file, keyLine(root, "cluster"), "cluster must be kafka or pulsar, not %q", s.Cluster)
-	}
+	parseClusters(file, root, raw, &s, c)
 	if len(s.Files) == 0 {
 		c.add(file, root.Line, "files is missing: list the files the learner edits")
 	}
@@ -223,6 +241,10 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 	} else if v.Kind != 0 {
 		c.add(file, v.Line, "variables must be a mapping of NAME: {kind: ...}")
 	}
+	for i := range s.Variables {
+		placeVariable(file, &s.Variables[i], &s, c)
+		vars[s.Variables[i].Name] = s.Variables[i]
+	}
 	for _, vr := range s.Variables {
 		if vr.Namespace != "" && vars[vr.Namespace].Kind != KindNamespace {
 			c.add(file, vr.Line, "%s: namespace %s is not a variable of kind namespace", vr.Name, vr.Namespace)
@@ -244,7 +266,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		} else if vars[sd.From].Generator == GeneratorModel {
 			c.add(file, n.Line, "seed from %q must be a file of orders: %s is a model", sd.From, sd.From)
 		}
-		validateSeedTimestamps(file, &n, sd, s.Cluster, c)
+		validateSeedTimestamps(file, &n, sd, vars[sd.Topic].Cluster, c)
 		s.Seeds = append(s.Seeds, sd)
 	}
 	validateTimeVariables(file, &raw.Variables, raw.Seed, s.Variables, c)
@@ -289,7 +311,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		if fr, ok := cs.Check.(checks.FileReader); ok {
 			validateFileNeeds(file, n.Line, cs.Name, fr.Files(), vars, c)
 		}
-		if containers.Kind(cs.Check.Needs()) != s.Cluster {
+		if !s.Uses(containers.Kind(cs.Check.Needs())) {
 			c.add(file, n.Line, "check %q is a %s check in a %s exercise", cs.Name, cs.Check.Needs(), s.Cluster)
 		}
 		validateLoadJudge(file, n, cs, &s, raw.Load, c) // loadchecks.go
@@ -463,8 +485,8 @@ func loadExercise(fsys fs.FS, dir string, c *collector) (*Exercise, bool) {
 	}
 	// A track named after a cluster holds its exercises; another track
 	// (ml) may use either.
-	if spec.Cluster != "" && string(spec.Cluster) != track && (track == string(containers.Kafka) || track == string(containers.Pulsar)) {
-		c.add(file, 0, "an exercise in track %s must use cluster %s", track, track)
+	if spec.Cluster != "" && (string(spec.Cluster) != track || len(spec.Clusters) > 1) && (track == string(containers.Kafka) || track == string(containers.Pulsar)) {
+		c.add(file, 0, "an exercise in track %s must use cluster %s, and only it", track, track)
 	}
 	for _, f := range spec.Files {
 		starter, err := fs.ReadFile(fsys, path.Join(dir, f))

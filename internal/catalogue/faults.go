@@ -1,6 +1,8 @@
 package catalogue
 
 import (
+	"github.com/streamlab/streamlab/containers"
+
 	"fmt"
 	"slices"
 	"sort"
@@ -340,7 +342,7 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 		switch raw.Kill {
 		case "program":
 		case "broker":
-			if s.Cluster != "kafka" {
+			if !s.Uses(containers.Kafka) {
 				c.add(file, types[0].Line, "kill: broker restarts a Kafka broker, and this is a %s exercise", s.Cluster)
 				ok = false
 			}
@@ -372,7 +374,7 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 		}
 	case "rebalance":
 		f.Rebalance, f.Topic, f.Hold = raw.Rebalance, raw.Topic, 3*time.Second
-		if s.Cluster != "kafka" {
+		if !s.Uses(containers.Kafka) {
 			c.add(file, types[0].Line, "rebalance joins a Kafka consumer group, and this is a %s exercise", s.Cluster)
 			ok = false
 		}
@@ -464,7 +466,7 @@ func parseTrigger(file string, n *yaml.Node, s *Spec, vars map[string]Variable, 
 			pulsarOnly(file, k, s, "an acknowledged trigger reads a Pulsar subscription", c, &ok)
 			return
 		}
-		if s.Cluster != "kafka" {
+		if !s.Uses(containers.Kafka) {
 			c.add(file, k.Line, "a %s trigger reads Kafka, and this is a %s exercise", k.Value, s.Cluster)
 			ok = false
 		}
@@ -605,7 +607,7 @@ func within(file string, line int, key string, v, lo, hi int, c *collector, ok *
 // pulsarOnly reports a fault or trigger, at k, that only a Pulsar exercise
 // can have; what says what it does.
 func pulsarOnly(file string, k *yaml.Node, s *Spec, what string, c *collector, ok *bool) {
-	if s.Cluster != "pulsar" {
+	if !s.Uses(containers.Pulsar) {
 		c.add(file, k.Line, "%s, and this is a %s exercise", what, s.Cluster)
 		*ok = false
 	}

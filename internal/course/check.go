@@ -67,6 +67,16 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	if err != nil {
 		return notChecked(ex, "starting the cluster: "+err.Error(), "the cluster did not start"), nil
 	}
+	// An exercise on two clusters (a bridge) starts the second one after
+	// the first, with the same progress events.
+	var others []containers.Cluster
+	for _, k := range ex.Kinds()[1:] {
+		o, _, err := s.StartCluster(ctx, k, start)
+		if err != nil {
+			return notChecked(ex, fmt.Sprintf("starting the %s cluster: %v", k, err), "the cluster did not start"), nil
+		}
+		others = append(others, o)
+	}
 	if s.opts.KeepRuns {
 		if err := s.RemoveRun(ctx, ex.ID); err != nil {
 			s.log.Warn("removing the previous run", "exercise", ex.ID, "err", err)
@@ -74,11 +84,11 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	}
 	s.log.Info("check", "exercise", ex.ID, "dir", dir)
 	res := grader.Run(ctx, grader.Request{
-		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Provider: choice.Provider.Name(),
+		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Others: others, Provider: choice.Provider.Name(),
 		Seed: req.Seed, Keep: req.Leave || s.opts.KeepRuns, Prefix: s.opts.Config.Learner,
 		Events: func(e grader.Event) {
 			if e.Vars != nil && s.opts.KeepRuns && !req.Leave {
-				s.keep(&Run{Exercise: ex, Cluster: cl, Values: e.Vars, Started: time.Now()})
+				s.keep(&Run{Exercise: ex, Cluster: cl, Others: others, Values: e.Vars, Started: time.Now()})
 			}
 			if req.Events != nil {
 				req.Events(e)

@@ -19,7 +19,8 @@ import (
 type Run struct {
 	Exercise *catalogue.Exercise
 	Cluster  containers.Cluster
-	Values   map[string]string // variable -> this run's value
+	Others   []containers.Cluster // an exercise on two clusters: the second
+	Values   map[string]string    // variable -> this run's value
 	Started  time.Time
 }
 
@@ -128,7 +129,7 @@ func (s *Session) RemoveRun(ctx context.Context, id string) error {
 		return nil
 	}
 	s.log.Info("removing kept run", "exercise", id, "values", fmt.Sprint(r.Values))
-	return grader.Remove(ctx, r.Cluster, r.Exercise, r.Values)
+	return grader.Remove(ctx, r.Cluster, r.Exercise, r.Values, r.Others...)
 }
 
 // Inspect looks at the resources of an exercise's last run ("" for the

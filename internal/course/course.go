@@ -263,7 +263,7 @@ func (s *Session) Close(ctx context.Context) error {
 
 	var errs []error
 	for id, r := range runs {
-		if err := grader.Remove(ctx, r.Cluster, r.Exercise, r.Values); err != nil {
+		if err := grader.Remove(ctx, r.Cluster, r.Exercise, r.Values, r.Others...); err != nil {
 			errs = append(errs, fmt.Errorf("removing the topics of %s: %w", id, err))
 		}
 	}

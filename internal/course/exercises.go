@@ -104,7 +104,17 @@ func (s *Session) Reset(ctx context.Context, id string) (ResetReport, error) {
 }
 
 func (s *Session) removeLeftovers(ctx context.Context, ex *catalogue.Exercise) (int, error) {
-	kind := ex.Cluster
+	total := 0
+	var errs []error
+	for _, k := range ex.Kinds() {
+		n, err := s.removeLeftoversOn(ctx, ex, k)
+		total += n
+		errs = append(errs, err)
+	}
+	return total, errors.Join(errs...)
+}
+
+func (s *Session) removeLeftoversOn(ctx context.Context, ex *catalogue.Exercise, kind containers.Kind) (int, error) {
 	if s.opts.Config.Cluster != "external" {
 		st, _, _ := up.Read(s.paths.UpState)
 		if st == nil || st.Clusters[kind].KafkaBootstrap == nil && st.Clusters[kind].PulsarServiceURL == "" {

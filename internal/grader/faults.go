@@ -97,7 +97,7 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	if err := f.keepAcknowledged(ctx); err != nil {
 		return f.refused(err)
 	}
-	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && g.req.Cluster.Kind() == containers.Kafka) {
+	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && ex.Uses(containers.Kafka)) {
 		if err := f.startProxies(must); err != nil {
 			return f.refused(err)
 		}

@@ -32,6 +32,9 @@ type Request struct {
 	Dir      string // folder the program runs in
 	Run      string // replaces the spec's build and run commands when set
 	Cluster  containers.Cluster
+	// Others are the further clusters of an exercise on two
+	// (Exercise.Clusters): a Kafka→Pulsar bridge runs on both at once.
+	Others   []containers.Cluster
 	Provider string // name shown in the result
 	Seed     uint64 // 0: a fresh random seed
 	Prefix   string // learner prefix for every name, on shared clusters
@@ -83,7 +86,7 @@ func Run(ctx context.Context, req Request) result.Result {
 type run struct {
 	req    Request
 	res    result.Result
-	be     backend
+	be     *backends
 	env    *checks.Env
 	tmp    string
 	values map[string]string
@@ -117,15 +120,12 @@ func (g *run) execute(ctx context.Context) {
 		_, _ = rand.Read(b[:])
 		g.res.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	if g.req.Cluster == nil || g.req.Cluster.Kind() != ex.Cluster {
-		g.infra("no %s cluster was started for this exercise", ex.Cluster)
+	be, err := newBackends(ex.Kinds(), append([]containers.Cluster{g.req.Cluster}, g.req.Others...))
+	if err != nil {
+		g.infra("%v", err)
 		return
 	}
-	g.be = newBackend(g.req.Cluster)
-	if g.be == nil {
-		g.infra("exercises on %s cannot be graded by this build yet", ex.Cluster)
-		return
-	}
+	g.be = be
 	defer g.be.Close()
 
 	tmp, err := os.MkdirTemp("", "streamlab-run-")
@@ -524,13 +524,19 @@ func (g *run) cleanup() {
 func fieldOf(line, field string) (string, bool) { return checks.JSONField([]byte(line), field) }
 
 // Remove deletes the topics, groups and subscriptions of a run made with
-// Keep, once the learner is done looking at them.
-func Remove(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, values map[string]string) error {
-	be := newBackend(cl)
-	if be == nil {
-		return fmt.Errorf("no backend for %s clusters", cl.Kind())
+// Keep, once the learner is done looking at them; others are the further
+// clusters of an exercise on two.
+func Remove(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, values map[string]string, others ...containers.Cluster) error {
+	be, err := newBackends(ex.Kinds(), append([]containers.Cluster{cl}, others...))
+	if err != nil {
+		return err
 	}
 	defer be.Close()
+	for _, v := range ex.Variables {
+		if v.Kind == catalogue.KindTopic {
+			be.topics[values[v.Name]] = v.Cluster
+		}
+	}
 	if err := be.Connect(ctx); err != nil {
 		return err
 	}
@@ -539,10 +545,11 @@ func Remove(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, 
 
 // RemoveLeftovers deletes what earlier runs of an exercise left on a
 // cluster (runs kept for inspection, or cut short): `reset` calls it.
+// On an exercise with two clusters, it is called once for each.
 func RemoveLeftovers(ctx context.Context, cl containers.Cluster, ex *catalogue.Exercise, learner string) (int, error) {
-	be := newBackend(cl)
-	if be == nil {
-		return 0, fmt.Errorf("no backend for %s clusters", cl.Kind())
+	be, err := newBackends([]containers.Kind{cl.Kind()}, []containers.Cluster{cl})
+	if err != nil {
+		return 0, err
 	}
 	defer be.Close()
 	if err := be.Connect(ctx); err != nil {

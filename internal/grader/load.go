@@ -278,13 +278,13 @@ func (l *loader) unconfirmed() string {
 
 // publisher opens a producer of the grader's own for a load on topic.
 func (g *run) publisher(topic string) (publisher, error) {
-	switch b := g.be.(type) {
+	switch b := g.be.forTopic(topic).(type) {
 	case *kafkaBackend:
 		return b.loadPublisher(topic)
 	case *pulsarBackend:
 		return b.loadPublisher(topic)
 	}
-	return nil, fmt.Errorf("%T cannot publish a load", g.be)
+	return nil, fmt.Errorf("%T cannot publish a load", g.be.forTopic(topic))
 }
 
 type kafkaPublisher struct{ cl *kgo.Client }

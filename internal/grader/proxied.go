@@ -1,6 +1,8 @@
 package grader
 
 import (
+	"github.com/streamlab/streamlab/containers"
+
 	"context"
 	"errors"
 	"fmt"
@@ -72,7 +74,7 @@ type seen struct {
 // startProxies starts a proxy per instance; on failure none is left.
 // must is a run whose faults cannot happen without them.
 func (f *fleet) startProxies(must bool) error {
-	ep := f.g.req.Cluster.Endpoints()
+	ep := f.g.cluster(containers.Kafka).Endpoints()
 	if ep.Auth != nil && ep.Auth.TLS {
 		if must {
 			return errProxyTLS

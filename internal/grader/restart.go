@@ -34,7 +34,7 @@ func (g *run) restarter() (containers.BrokerRestarter, error) {
 	if g.req.Provider != "" {
 		where = fmt.Sprintf("this cluster (%s)", g.req.Provider)
 	}
-	r, ok := g.req.Cluster.(containers.BrokerRestarter)
+	r, ok := g.cluster(containers.Kafka).(containers.BrokerRestarter)
 	if !ok {
 		return nil, fmt.Errorf("this exercise restarts the Kafka broker while your program runs, and streamlab only restarts a broker it started for this check itself (--cluster local, docker or embedded); it cannot restart %s, an external cluster or one kept up by another streamlab process, so nothing was run. Check it with --cluster local (or docker, or embedded)", where)
 	}

@@ -20,7 +20,7 @@ func (g *run) seed(ctx context.Context, topic string, lines, keys []string, stam
 	if stamps == nil {
 		return g.be.Seed(ctx, topic, lines, keys)
 	}
-	sb, ok := g.be.(stampingBackend)
+	sb, ok := g.be.forTopic(topic).(stampingBackend)
 	if !ok {
 		// The catalogue refuses timestamps on a seed for any other cluster.
 		return errors.New("this cluster's records cannot carry the timestamps the seed asks for")

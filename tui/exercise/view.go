@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
@@ -88,8 +89,16 @@ func (m *Model) statusLine() string {
 	st := m.c.Styles
 	switch m.state {
 	case Waiting:
-		cs := m.c.Clusters.Get(m.ex.Cluster)
-		s := fmt.Sprintf(" waiting for the %s cluster to start", m.ex.Cluster)
+		// The first cluster of the exercise's that is not ready yet.
+		kind := m.ex.Cluster
+		for _, k := range m.ex.Kinds() {
+			if m.c.Clusters.Get(k).State != common.ClusterReady {
+				kind = k
+				break
+			}
+		}
+		cs := m.c.Clusters.Get(kind)
+		s := fmt.Sprintf(" waiting for the %s cluster to start", kind)
 		if cs.Provider != "" {
 			s += fmt.Sprintf(" (%s, %s)", cs.Provider, common.Duration(cs.Elapsed(m.c.Now())))
 		}
@@ -112,7 +121,7 @@ func (m *Model) statusLine() string {
 	if !m.exists {
 		return st.Fail.Render("✗ the folder does not exist yet: r writes the starter there")
 	}
-	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", m.ex.Cluster))
+	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", joinKinds(m.ex.Kinds())))
 }
 
 func firstLine(s string) string {
@@ -177,11 +186,17 @@ func (m *Model) refresh() {
 	section("Your program receives")
 	type row struct{ name, desc, value string }
 	var rows []row
-	switch m.ex.Cluster {
-	case "kafka":
-		rows = append(rows, row{"KAFKA_BOOTSTRAP_SERVERS", "the cluster's address", ""})
-	case "pulsar":
-		rows = append(rows, row{"PULSAR_SERVICE_URL", "the cluster's address", ""}, row{"PULSAR_ADMIN_URL", "its admin API", ""})
+	for _, k := range m.ex.Kinds() {
+		addr := "the cluster's address"
+		if len(m.ex.Kinds()) > 1 {
+			addr = "the " + string(k) + " cluster's address"
+		}
+		switch k {
+		case "kafka":
+			rows = append(rows, row{"KAFKA_BOOTSTRAP_SERVERS", addr, ""})
+		case "pulsar":
+			rows = append(rows, row{"PULSAR_SERVICE_URL", addr, ""}, row{"PULSAR_ADMIN_URL", "its admin API", ""})
+		}
 	}
 	for _, v := range m.ex.Variables {
 		value := m.vars[v.Name]
@@ -350,4 +365,13 @@ func displayPath(cwd, dir string) string {
 		return "~" + dir[len(home):]
 	}
 	return dir
+}
+
+// joinKinds names an exercise's clusters: "kafka", or "kafka and pulsar".
+func joinKinds(ks []containers.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " and ")
 }

@@ -255,7 +255,9 @@ func (m *Model) about(lab, ex string) string {
 func (m *Model) clusterLines() []string {
 	used := map[containers.Kind]bool{}
 	for _, ex := range m.c.Session.Catalogue().Exercises {
-		used[ex.Cluster] = true
+		for _, k := range ex.Kinds() {
+			used[k] = true
+		}
 	}
 	var lines []string
 	for _, k := range common.Kinds {
