@@ -174,6 +174,8 @@ func (t Trigger) String() string {
 		return fmt.Sprintf("once %s has committed at least %d offsets on %s", t.Committed.Group, t.Committed.AtLeast, t.Committed.Topic)
 	case t.Produce != nil:
 		return fmt.Sprintf("as the broker accepts the produce request that brings the records it wrote to %s to at least %d", t.Produce.Topic, t.Produce.AtLeast)
+	case t.Commit != nil && t.Commit.BeforeStored():
+		return fmt.Sprintf("as it sends the commit that would bring %s's offsets on %s to at least %d, before the broker stores it", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
 	case t.Commit != nil:
 		return fmt.Sprintf("as the broker accepts the commit that brings %s's offsets on %s to at least %d", t.Commit.Group, t.Commit.Topic, t.Commit.AtLeast)
 	case t.EndTransaction != nil:
@@ -211,11 +213,19 @@ type ProduceTrigger struct {
 // CommitTrigger holds at the broker's answer to the instance's offset
 // commit (plain, or inside a transaction) that brings the sum of the
 // offsets it has committed for Group on Topic's partitions to AtLeast.
+// With stored: false it holds as the instance sends that (plain) commit,
+// before the broker has it: a kill then drops the commit with the
+// program, the moment between "my output is safe" and "my position is
+// saved" that only idempotent output survives.
 type CommitTrigger struct {
 	Group   string `yaml:"group"`
 	Topic   string `yaml:"topic"`
 	AtLeast int64  `yaml:"at_least"`
+	Stored  *bool  `yaml:"stored"`
 }
+
+// BeforeStored reports whether the trigger holds as the commit is sent.
+func (t CommitTrigger) BeforeStored() bool { return t.Stored != nil && !*t.Stored }
 
 // faultTypes are the keys that name a fault's type, with the settings a
 // fault of that type may have besides `when`.
@@ -428,6 +438,11 @@ func parseFault(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c 
 	}
 	t, tok := parseTrigger(file, &raw.When, s, vars, c)
 	f.When = t
+	if tok && t.Commit != nil && t.Commit.BeforeStored() && (typ != "kill" || raw.Kill != "program") {
+		// Only the program can be stopped before its request goes out.
+		c.add(file, keyLine(n, "when"), "a commit trigger with stored: false kills the program as it sends the commit, so its fault must be kill: program")
+		ok = false
+	}
 	if tok && typ == "lose" && t.Produce == nil {
 		// Only a produce answer can be withheld at a known moment.
 		c.add(file, keyLine(n, "when"), "lose: acks acts on the answers to produce requests, so its trigger must be produce")

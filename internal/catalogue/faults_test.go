@@ -140,6 +140,7 @@ func TestFaultProblemsAtTheirLine(t *testing.T) {
 		{"a lose setting on a kill fault", faultEdit(38, 38, "  - kill: program", "    times: 2"), 39, "times is not a setting of a kill fault"},
 		{"produce trigger on a group", faultEdit(39, 39, "    when: {produce: {topic: GROUP, at_least: 1}}"), 39, `topic "GROUP" must be a topic variable`},
 		{"commit trigger without a group", faultEdit(39, 39, "    when: {commit: {topic: TOPIC, at_least: 1}}"), 39, `group "" must be a group variable`},
+		{"a commit held as sent on a broker kill", faultEdit(38, 39, "  - kill: broker", "    when: {commit: {group: GROUP, topic: TOPIC, at_least: 1, stored: false}}"), 39, "a commit trigger with stored: false kills the program as it sends the commit, so its fault must be kill: program"},
 		{"required a word", faultEdit(38, 38, "  - kill: program", "    required: sometimes"), 39, "cannot unmarshal !!str `sometimes` into bool"},
 		{"unload on kafka", faultEdit(38, 38, "  - unload: TOPIC"), 38, "unload moves a Pulsar topic between brokers, and this is a kafka exercise"},
 		{"reserved variable", faultEdit(12, 12, "  INSTANCES:"), 12, "INSTANCES is set by the grader"},
@@ -178,6 +179,22 @@ func TestProxiedFaultsParse(t *testing.T) {
 		t.Fatalf("kill fault %+v", kill)
 	}
 	if got := lose.String(); got != "lose the acknowledgements of 3 produce requests to instance 0 as the broker accepts the produce request that brings the records it wrote to TOPIC to at least 40" {
+		t.Fatalf("described as %q", got)
+	}
+}
+
+// A commit trigger with stored: false holds as the commit is sent.
+func TestCommitBeforeStoredParses(t *testing.T) {
+	content := faultEdit(39, 39, "    when: {commit: {group: GROUP, topic: TOPIC, at_least: 50, stored: false}}")
+	cat, err := Load(course(map[string]string{specFile: content}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kill := cat.Exercise("kafka/first").Faults[1]
+	if kill.When.Commit == nil || !kill.When.Commit.BeforeStored() || !kill.When.Proxied() {
+		t.Fatalf("kill fault %+v", kill)
+	}
+	if got := kill.String(); got != "kill instance 0 of the program as it sends the commit that would bring GROUP's offsets on TOPIC to at least 50, before the broker stores it, then start it again" {
 		t.Fatalf("described as %q", got)
 	}
 }

@@ -380,8 +380,14 @@ func (p joinParams) read(ctx context.Context, env *Env) ([]joined, *Outcome) {
 	}
 	var out []joined
 	for _, m := range msgs {
-		// Values that name no input are output-ids' to report.
-		if l, ok := byID[strings.TrimSpace(string(m.Value))]; ok {
+		// An output names its input by the id alone, or is a JSON object
+		// that carries it. Values that name no input are output-ids' to
+		// report.
+		id := strings.TrimSpace(string(m.Value))
+		if f, ok := JSONField(m.Value, p.Field); ok {
+			id = f
+		}
+		if l, ok := byID[id]; ok {
 			g, _ := JSONField([]byte(l), p.GroupBy)
 			out = append(out, joined{group: g, line: l, msg: m})
 		}

@@ -78,13 +78,30 @@ func localProvider(t testing.TB, k containers.Kind) *local.Provider {
 	return p
 }
 
-func grade(t *testing.T, cl containers.Cluster, ex *catalogue.Exercise, dir, run string) result.Result {
+func grade(t *testing.T, cl containers.Cluster, ex *catalogue.Exercise, dir, run string, others ...containers.Cluster) result.Result {
 	t.Helper()
 	abs, err := filepath.Abs(filepath.Join(repoRoot, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: abs, Run: run, Cluster: cl, Provider: "test"})
+	return grader.Run(context.Background(), grader.Request{Exercise: ex, Dir: abs, Run: run, Cluster: cl, Others: others, Provider: "test"})
+}
+
+// onKinds reports whether an exercise runs on exactly the given clusters:
+// each test of the course starts those, and a bridge has a test of its
+// own, with both.
+func onKinds(ex *catalogue.Exercise, kinds []containers.Kind) bool {
+	return len(ex.Kinds()) == len(kinds) && !slices.ContainsFunc(ex.Kinds(), func(k containers.Kind) bool { return !slices.Contains(kinds, k) })
+}
+
+// gradeOn grades ex on the clusters of cs it needs.
+func gradeOn(t *testing.T, cs *clusters, ex *catalogue.Exercise, dir, run string) result.Result {
+	t.Helper()
+	var others []containers.Cluster
+	for _, k := range ex.Kinds()[1:] {
+		others = append(others, cs.get(k))
+	}
+	return grade(t, cs.get(ex.Cluster), ex, dir, run, others...)
 }
 
 func describe(r result.Result) string {
@@ -105,17 +122,17 @@ func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
 	cat := loadCourse(t)
 	cs := newClusters(t, p)
 	for _, ex := range cat.Exercises {
-		if !slices.Contains(kinds, ex.Cluster) {
+		if !onKinds(ex, kinds) {
 			continue
 		}
 		t.Run(ex.ID+"/solution", func(t *testing.T) {
-			r := grade(t, cs.get(ex.Cluster), ex, ex.SolutionDir, "")
+			r := gradeOn(t, cs, ex, ex.SolutionDir, "")
 			if r.Status != result.Pass || r.Score != r.MaxScore {
 				t.Fatalf("the solution does not pass:\n%s", describe(r))
 			}
 		})
 		t.Run(ex.ID+"/starter", func(t *testing.T) {
-			r := grade(t, cs.get(ex.Cluster), ex, ex.Dir, "")
+			r := gradeOn(t, cs, ex, ex.Dir, "")
 			if r.Status != result.Fail {
 				t.Fatalf("the starter should fail its checks:\n%s", describe(r))
 			}
@@ -138,4 +155,10 @@ func TestCourseOnLocalKafka(t *testing.T) {
 
 func TestCourseOnLocalPulsar(t *testing.T) {
 	testCourse(t, localProvider(t, containers.Pulsar), containers.Pulsar)
+}
+
+// Exercises on both clusters at once: a Kafka→Pulsar bridge.
+func TestCourseOnLocalKafkaAndPulsar(t *testing.T) {
+	localProvider(t, containers.Kafka)
+	testCourse(t, localProvider(t, containers.Pulsar), containers.Kafka, containers.Pulsar)
 }

@@ -29,6 +29,9 @@ type submission struct {
 	// transaction was committed before the one a kill left open.
 	mayFail []string
 	python  bool
+	// realBroker: the mistake costs a round trip to a broker per record,
+	// which the in-process embedded broker answers too fast to show.
+	realBroker bool
 }
 
 var submissions = []submission{
@@ -103,7 +106,7 @@ func pythonWithClients(t *testing.T) string {
 	return py
 }
 
-func testSubmissions(t *testing.T, p containers.Provider, kind containers.Kind) {
+func testSubmissions(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
 	cat := loadCourse(t)
 	cs := newClusters(t, p)
 	for _, s := range submissions {
@@ -113,15 +116,18 @@ func testSubmissions(t *testing.T, p containers.Provider, kind containers.Kind) 
 			t.Errorf("submission %q is for %s, which the course does not have", s.name, s.exercise)
 			continue
 		}
-		if ex.Cluster != kind {
+		if !onKinds(ex, kinds) {
 			continue
 		}
 		t.Run(s.exercise+"/"+s.name, func(t *testing.T) {
+			if s.realBroker && p.Name() == "embedded" {
+				t.Skip("a round trip to the in-process broker is too quick to make this program late")
+			}
 			run := s.run
 			if s.python {
 				run = strings.ReplaceAll(run, "$PY", pythonWithClients(t))
 			}
-			r := grade(t, cs.get(ex.Cluster), ex, "internal/grader/testdata/learners", run)
+			r := gradeOn(t, cs, ex, "internal/grader/testdata/learners", run)
 			if r.Status != s.want {
 				t.Fatalf("status %s, want %s:\n%s", r.Status, s.want, describe(r))
 			}
@@ -147,6 +153,11 @@ func TestSubmissionsOnLocalKafka(t *testing.T) {
 
 func TestSubmissionsOnLocalPulsar(t *testing.T) {
 	testSubmissions(t, localProvider(t, containers.Pulsar), containers.Pulsar)
+}
+
+func TestSubmissionsOnLocalKafkaAndPulsar(t *testing.T) {
+	localProvider(t, containers.Kafka)
+	testSubmissions(t, localProvider(t, containers.Pulsar), containers.Kafka, containers.Pulsar)
 }
 
 func TestSubmissionsOnEmbeddedKafka(t *testing.T) {

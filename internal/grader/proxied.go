@@ -131,6 +131,11 @@ func (f *fleet) hook(i int) proxy.Hook {
 			f.mu.Unlock()
 			return proxy.Deliver
 		}
+		if r.Kind == proxy.CommitSent {
+			verdict := f.commitSent(i, r) // not yet accepted: nothing to count
+			f.mu.Unlock()
+			return verdict
+		}
 		if r.Kind == proxy.Join || r.NoAcks {
 			if r.NoAcks {
 				s.noAcks = true
@@ -295,6 +300,8 @@ func (f *fleet) moment(i int, t catalogue.Trigger, r proxy.Request) (string, boo
 		}
 		n := s.produced[topic]
 		return fmt.Sprintf("the broker had accepted %d records from it on %s (at least %d)", n, t.Produce.Topic, t.Produce.AtLeast), n >= t.Produce.AtLeast
+	case t.Commit != nil && t.Commit.BeforeStored():
+		return "", false // commitSent's moment
 	case t.Commit != nil:
 		group, topic := f.g.values[t.Commit.Group], f.g.values[t.Commit.Topic]
 		if r.Kind != proxy.Commit || r.Group != group || len(r.Offsets[topic]) == 0 {
@@ -316,4 +323,40 @@ func (f *fleet) moment(i int, t catalogue.Trigger, r proxy.Request) (string, boo
 		return fmt.Sprintf("the broker had committed %d of its transactions (at least %d)", s.txns, t.EndTransaction.AtLeast), s.txns >= t.EndTransaction.AtLeast
 	}
 	return "", false
+}
+
+// commitSent fires the kill faults timed by a commit instance i is
+// sending, before the broker has it; a kill drops the commit. Called
+// with f.mu held, which it releases and takes again around the kill.
+func (f *fleet) commitSent(i int, r proxy.Request) proxy.Verdict {
+	for j, fault := range f.g.req.Exercise.Faults {
+		t := fault.When.Commit
+		if fault.Instance != i || fault.Kill != "program" || t == nil || !t.BeforeStored() || f.fired[j] != nil {
+			continue
+		}
+		group, topic := f.g.values[t.Group], f.g.values[t.Topic]
+		if r.Group != group || len(r.Offsets[topic]) == 0 {
+			continue
+		}
+		would := maps.Clone(f.seen[i].committed[group+"/"+topic])
+		if would == nil {
+			would = map[int32]int64{}
+		}
+		maps.Copy(would, r.Offsets[topic])
+		var n int64
+		for _, o := range would {
+			n += o
+		}
+		if n < t.AtLeast {
+			continue
+		}
+		saw := fmt.Sprintf("it was sending a commit that would bring its offsets on %s to %d (at least %d); the commit never reached the broker", t.Topic, n, t.AtLeast)
+		f.mu.Unlock()
+		fired := f.fire(j, fault, saw)
+		f.mu.Lock()
+		if fired {
+			return proxy.Withhold
+		}
+	}
+	return proxy.Deliver
 }

@@ -96,6 +96,9 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 			if fr, ok := in.req.(*kmsg.FetchRequest); ok {
 				p.hook(p.fetched(fr))
 			}
+			if cr, ok := in.req.(*kmsg.OffsetCommitRequest); ok && p.hook(p.commitSent(cr)) == Withhold {
+				return // never reaches the broker; the program's connection closes
+			}
 		}
 		if answered {
 			pending <- in

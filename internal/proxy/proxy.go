@@ -43,6 +43,11 @@ const (
 	EndTxn
 	// Join made the program a member of Group, as Member.
 	Join
+	// CommitSent is an offset commit (Group, Offsets) reported as the
+	// program sends it, before the broker has it: a Withhold verdict
+	// drops it and closes the connection, as a program that crashed
+	// just then would leave it. Its answer is reported as a Commit.
+	CommitSent
 )
 
 // Request is one of the program's requests, with what the broker accepted
@@ -79,8 +84,8 @@ const (
 )
 
 // Hook is told of every Produce, Commit, EndTxn and Join once the broker has answered,
-// before the program sees the answer, and of every Fetch as it is sent
-// (its verdict is ignored). It runs on the connection's goroutine: while
+// before the program sees the answer, and of every Fetch and CommitSent
+// as it is sent (a Fetch's verdict is ignored). It runs on the connection's goroutine: while
 // it runs, that connection's answers wait.
 type Hook func(Request) Verdict
 

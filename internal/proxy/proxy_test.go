@@ -266,3 +266,70 @@ func TestTransactionsAreReported(t *testing.T) {
 		t.Fatalf("transactional offsets %v (sum %d, want 50), %d transactions ended, want 1", offsets, sum, ended)
 	}
 }
+
+// A commit held as it is sent never reaches the broker: the group's
+// offsets stay where they were, and the client's connection closes, as
+// if it had crashed with the commit in hand.
+func TestAHeldCommitNeverReachesTheBroker(t *testing.T) {
+	addrs := cluster(t, 1)
+	seed := client(t, addrs[0])
+	if err := seed.ProduceSync(context.Background(), records(50)...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sent, accepted int
+	hold := atomic.Bool{}
+	p, err := proxy.Start(addrs, func(r proxy.Request) proxy.Verdict {
+		mu.Lock()
+		defer mu.Unlock()
+		switch r.Kind {
+		case proxy.CommitSent:
+			sent++
+			if r.Group != "g" || len(r.Offsets["orders"]) == 0 {
+				t.Errorf("commit sent for %q: %v", r.Group, r.Offsets)
+			}
+			if hold.Load() {
+				return proxy.Withhold
+			}
+		case proxy.Commit:
+			accepted++
+		}
+		return proxy.Deliver
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cl := client(t, p.Addr(), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("orders"), kgo.DisableAutoCommit(),
+		kgo.RequestRetries(0))
+	for got := 0; got < 50; {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("read %d of 50 records: %v", got, err)
+		}
+		got += fs.NumRecords()
+	}
+	hold.Store(true)
+	short, stop := context.WithTimeout(ctx, 2*time.Second)
+	err = cl.CommitUncommittedOffsets(short)
+	stop()
+	if err == nil {
+		t.Fatal("a commit that never reached the broker succeeded")
+	}
+	committed, err := kadm.NewClient(seed).FetchOffsets(ctx, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed.Each(func(o kadm.OffsetResponse) {
+		if o.At > 0 {
+			t.Errorf("partition %d committed at %d: the held commit reached the broker", o.Partition, o.At)
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if sent == 0 || accepted != 0 {
+		t.Errorf("%d commits sent, %d accepted: want some sent and none accepted", sent, accepted)
+	}
+}

@@ -33,6 +33,16 @@ func (p *Proxy) produced(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse) R
 	return out
 }
 
+func (p *Proxy) commitSent(req *kmsg.OffsetCommitRequest) Request {
+	var asked []commitPart
+	for _, t := range req.Topics {
+		for _, part := range t.Partitions {
+			asked = append(asked, commitPart{p.topicName(t.Topic, t.TopicID), part.Partition, part.Offset})
+		}
+	}
+	return Request{Kind: CommitSent, Group: req.Group, Offsets: accepted(asked, nil)}
+}
+
 func (p *Proxy) committed(req *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse) Request {
 	var asked []commitPart
 	for _, t := range req.Topics {
