@@ -64,6 +64,11 @@ func placeVariable(file string, v *Variable, s *Spec, c *collector) {
 	}
 	if v.Cluster == "" {
 		v.Cluster = home
+		if len(s.Clusters) == 1 && !s.Uses(home) {
+			// A spec on one cluster names each resource as it likes; the
+			// cluster's backend makes a name of it.
+			v.Cluster = s.Cluster
+		}
 	}
 	if len(s.Clusters) > 0 && !s.Uses(v.Cluster) {
 		c.add(file, v.Line, "%s: a %s on %s, and this exercise uses %s", v.Name, v.Kind, v.Cluster, joinKinds(s.Clusters))

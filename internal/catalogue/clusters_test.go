@@ -94,7 +94,6 @@ func TestClusterProblemsAtTheirLine(t *testing.T) {
 		{bridgeSpec("clusters: [kafka, rabbitmq]"), 2, `clusters must list kafka and pulsar, not "rabbitmq"`},
 		{bridgeSpec("clusters: [kafka, kafka]"), 2, "clusters names kafka twice"},
 		{bridgeSpec("cluster: kafka"), 7, "OUTPUT: a topic on pulsar, and this exercise uses kafka"},
-		{bridgeSpec("cluster: kafka"), 8, "SUB: a subscription on pulsar, and this exercise uses kafka"},
 		{bridgeSpec("cluster: kafka"), 13, `check "copied" is a pulsar check in a kafka exercise`},
 		{bridgeSpec("clusters: [kafka, pulsar]", "  OUTPUT: {kind: group, cluster: pulsar}"), 7, "OUTPUT: a group lives on kafka, not pulsar"},
 		{bridgeSpec("clusters: [kafka, pulsar]", "  OUTPUT: {kind: file, generator: orders, cluster: pulsar}"), 7, "OUTPUT: cluster is for topics; a file lives on no cluster"},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ type clusters struct {
 	t       testing.TB
 	p       containers.Provider
 	started map[containers.Kind]containers.Cluster
+	shared  bool // the package's local clusters (sharedLocal)
 }
 
 func newClusters(t testing.TB, p containers.Provider) *clusters {
@@ -50,6 +52,9 @@ func newClusters(t testing.TB, p containers.Provider) *clusters {
 
 func (c *clusters) get(k containers.Kind) containers.Cluster {
 	c.t.Helper()
+	if c.shared {
+		return sharedLocal(c.t, k)
+	}
 	if cl, ok := c.started[k]; ok {
 		return cl
 	}
@@ -61,6 +66,50 @@ func (c *clusters) get(k containers.Kind) containers.Cluster {
 	}
 	c.started[k] = cl
 	return cl
+}
+
+// shared holds the local clusters of the tests that leave a cluster as
+// they found it: started on first need, stopped by TestMain. A local
+// Pulsar takes half a minute to start, and CI runs on two cores; tests
+// that kill, restart or break a cluster start their own.
+var shared struct {
+	mu      sync.Mutex
+	started map[containers.Kind]containers.Cluster
+}
+
+// sharedLocal is the package's local cluster of kind k.
+func sharedLocal(t testing.TB, k containers.Kind) containers.Cluster {
+	t.Helper()
+	p := localProvider(t, k)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if cl, ok := shared.started[k]; ok {
+		return cl
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cl, err := p.Start(ctx, k, nil)
+	if err != nil {
+		t.Fatalf("starting %s on %s: %v", k, p.Name(), err)
+	}
+	if shared.started == nil {
+		shared.started = map[containers.Kind]containers.Cluster{}
+	}
+	shared.started[k] = cl
+	return cl
+}
+
+// sharedClusters hands out the package's local clusters.
+func sharedClusters(t testing.TB) *clusters {
+	return &clusters{t: t, p: local.New(local.Options{}), shared: true}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, cl := range shared.started {
+		_ = cl.Stop(context.Background())
+	}
+	os.Exit(code)
 }
 
 // localProvider returns the local provider, or skips when this machine
@@ -118,9 +167,8 @@ func describe(r result.Result) string {
 
 // The catalogue self-check: every solution passes, every starter fails —
 // and fails, not errors: a starter's failure is the learner's to fix.
-func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
+func testCourse(t *testing.T, cs *clusters, kinds ...containers.Kind) {
 	cat := loadCourse(t)
-	cs := newClusters(t, p)
 	for _, ex := range cat.Exercises {
 		if !onKinds(ex, kinds) {
 			continue
@@ -146,19 +194,18 @@ func testCourse(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
 }
 
 func TestCourseOnEmbeddedKafka(t *testing.T) {
-	testCourse(t, embedded.New(), containers.Kafka)
+	testCourse(t, newClusters(t, embedded.New()), containers.Kafka)
 }
 
 func TestCourseOnLocalKafka(t *testing.T) {
-	testCourse(t, localProvider(t, containers.Kafka), containers.Kafka)
+	testCourse(t, sharedClusters(t), containers.Kafka)
 }
 
 func TestCourseOnLocalPulsar(t *testing.T) {
-	testCourse(t, localProvider(t, containers.Pulsar), containers.Pulsar)
+	testCourse(t, sharedClusters(t), containers.Pulsar)
 }
 
 // Exercises on both clusters at once: a Kafka→Pulsar bridge.
 func TestCourseOnLocalKafkaAndPulsar(t *testing.T) {
-	localProvider(t, containers.Kafka)
-	testCourse(t, localProvider(t, containers.Pulsar), containers.Kafka, containers.Pulsar)
+	testCourse(t, sharedClusters(t), containers.Kafka, containers.Pulsar)
 }

@@ -205,7 +205,7 @@ func TestKillAndRestartEmbedded(t *testing.T) {
 }
 
 func TestKillAndRestartLocal(t *testing.T) {
-	testKillAndRestart(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+	testKillAndRestart(t, sharedLocal(t, containers.Kafka))
 }
 
 // Two instances run at once, each told its index and the count.
@@ -475,7 +475,7 @@ func TestProxiedFaultsEmbedded(t *testing.T) {
 }
 
 func TestProxiedFaultsLocal(t *testing.T) {
-	testProxiedFaults(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+	testProxiedFaults(t, sharedLocal(t, containers.Kafka))
 }
 
 // A required fault that never happened fails the run, and says why: a
@@ -619,7 +619,7 @@ func TestRebalanceEmbedded(t *testing.T) {
 }
 
 func TestRebalanceLocal(t *testing.T) {
-	testRebalance(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+	testRebalance(t, sharedLocal(t, containers.Kafka))
 }
 
 func mustAbs(t *testing.T, dir string) string {

@@ -191,17 +191,17 @@ func TestLatencyEmbedded(t *testing.T) {
 }
 
 func TestLatencyLocalKafka(t *testing.T) {
-	testLatency(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+	testLatency(t, sharedLocal(t, containers.Kafka))
 }
 
 func TestLatencyLocalPulsar(t *testing.T) {
-	testLatency(t, newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar))
+	testLatency(t, sharedLocal(t, containers.Pulsar))
 }
 
 // On partitioned Pulsar topics, the grader's reader sees every
 // partition and the backlog is summed over them.
 func TestLatencyLocalPulsarPartitioned(t *testing.T) {
-	cl := newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar)
+	cl := sharedLocal(t, containers.Pulsar)
 	res := gradeLatencyOn(t, cl, "fast", "3")
 	if res.Status != result.Pass {
 		t.Fatalf("the fast pipeline: %s, want pass:\n%s", res.Status, describe(res))
@@ -244,7 +244,7 @@ func TestLatencyOfNothingEmbedded(t *testing.T) {
 }
 
 func TestLatencyOfNothingLocalPulsar(t *testing.T) {
-	testLatencyOfNothing(t, newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar))
+	testLatencyOfNothing(t, sharedLocal(t, containers.Pulsar))
 }
 
 var (
@@ -266,10 +266,10 @@ func TestLatencyHeadroom(t *testing.T) {
 	clusters := map[string]func() containers.Cluster{
 		"embedded": func() containers.Cluster { return newClusters(t, embedded.New()).get(containers.Kafka) },
 		"local-kafka": func() containers.Cluster {
-			return newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka)
+			return sharedLocal(t, containers.Kafka)
 		},
 		"local-pulsar": func() containers.Cluster {
-			return newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar)
+			return sharedLocal(t, containers.Pulsar)
 		},
 	}
 	only := os.Getenv("STREAMLAB_LATENCY_CLUSTERS")

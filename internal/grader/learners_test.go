@@ -106,9 +106,8 @@ func pythonWithClients(t *testing.T) string {
 	return py
 }
 
-func testSubmissions(t *testing.T, p containers.Provider, kinds ...containers.Kind) {
+func testSubmissions(t *testing.T, cs *clusters, kinds ...containers.Kind) {
 	cat := loadCourse(t)
-	cs := newClusters(t, p)
 	for _, s := range submissions {
 		// By the exercise's cluster: a track such as ml is on Kafka.
 		ex := cat.Exercise(s.exercise)
@@ -120,7 +119,7 @@ func testSubmissions(t *testing.T, p containers.Provider, kinds ...containers.Ki
 			continue
 		}
 		t.Run(s.exercise+"/"+s.name, func(t *testing.T) {
-			if s.realBroker && p.Name() == "embedded" {
+			if s.realBroker && cs.p.Name() == "embedded" {
 				t.Skip("a round trip to the in-process broker is too quick to make this program late")
 			}
 			run := s.run
@@ -148,23 +147,22 @@ func testSubmissions(t *testing.T, p containers.Provider, kinds ...containers.Ki
 }
 
 func TestSubmissionsOnLocalKafka(t *testing.T) {
-	testSubmissions(t, localProvider(t, containers.Kafka), containers.Kafka)
+	testSubmissions(t, sharedClusters(t), containers.Kafka)
 }
 
 func TestSubmissionsOnLocalPulsar(t *testing.T) {
-	testSubmissions(t, localProvider(t, containers.Pulsar), containers.Pulsar)
+	testSubmissions(t, sharedClusters(t), containers.Pulsar)
 }
 
 func TestSubmissionsOnLocalKafkaAndPulsar(t *testing.T) {
-	localProvider(t, containers.Kafka)
-	testSubmissions(t, localProvider(t, containers.Pulsar), containers.Kafka, containers.Pulsar)
+	testSubmissions(t, sharedClusters(t), containers.Kafka, containers.Pulsar)
 }
 
 func TestSubmissionsOnEmbeddedKafka(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the real-Kafka run covers these; -short skips the embedded repeat")
 	}
-	testSubmissions(t, embedded.New(), containers.Kafka)
+	testSubmissions(t, newClusters(t, embedded.New()), containers.Kafka)
 }
 
 // Groups a wrong program derived from the one it was given (one per

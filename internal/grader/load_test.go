@@ -333,11 +333,11 @@ func TestLoadPublishesOnScheduleEmbedded(t *testing.T) {
 }
 
 func TestLoadPublishesOnScheduleLocalKafka(t *testing.T) {
-	testLoadPublishesOnSchedule(t, newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka))
+	testLoadPublishesOnSchedule(t, sharedLocal(t, containers.Kafka))
 }
 
 func TestLoadPublishesOnScheduleLocalPulsar(t *testing.T) {
-	testLoadPublishesOnSchedule(t, newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar))
+	testLoadPublishesOnSchedule(t, sharedLocal(t, containers.Pulsar))
 }
 
 // A program that ends while the load runs stops it: the loader records
@@ -377,7 +377,7 @@ func TestLoadStopsWithTheProgramEmbedded(t *testing.T) {
 }
 
 func TestLoadStopsWithTheProgramLocalPulsar(t *testing.T) {
-	testLoadStopsWithTheProgram(t, newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar))
+	testLoadStopsWithTheProgram(t, sharedLocal(t, containers.Pulsar))
 }
 
 // A cluster that dies under a load makes the run an error, never a

@@ -16,7 +16,7 @@ import (
 // cluster: their names are prefixed, neither sees the other's data, both pass.
 func TestTwoLearnersShareOneExternalCluster(t *testing.T) {
 	ctx := context.Background()
-	own := newClusters(t, localProvider(t, containers.Kafka)).get(containers.Kafka)
+	own := sharedLocal(t, containers.Kafka)
 	shared, err := external.New("external", own.Endpoints()).Start(ctx, containers.Kafka, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // schedule (once, in CI, between the program's end and the checks). The
 // test trims at that moment on purpose, so the loss, if any, is certain.
 func TestUnloadedOutputKeepsEverythingLocalPulsar(t *testing.T) {
-	cl := newClusters(t, localProvider(t, containers.Pulsar)).get(containers.Pulsar)
+	cl := sharedLocal(t, containers.Pulsar)
 	const count = 300 // 3s at 100/s; OUTPUT is unloaded at 0.5s and 1.5s
 	ex := loadSpec(t, cl.Kind(), count, `    rate: 100/s
 faults:
