@@ -48,22 +48,27 @@ func main() {
 	}
 	defer cl.Close()
 	ctx := context.Background()
-	send := func(key string, n int) {
-		v := fmt.Sprintf("%s/%d/%s/%d", instance, os.Getpid(), os.Getenv("INSTANCES"), n)
-		// A broker that is restarting refuses connections for a while, and
-		// the client may give a record up; sending it again may write it
-		// twice, which the tests allow.
+	// A broker that is restarting refuses connections for a while, and the
+	// client may give a request up: it is tried again, for a minute.
+	retried := func(what string, do func() error) {
 		for tries := 0; ; tries++ {
-			err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: []byte(v)}).FirstErr()
+			err := do()
 			if err == nil {
-				break
+				return
 			}
-			fmt.Fprintln(os.Stderr, err)
+			fmt.Fprintf(os.Stderr, "%s, try %d: %v\n", what, tries+1, err)
 			if tries == 300 {
 				os.Exit(1)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
+	}
+	send := func(key string, n int) {
+		v := fmt.Sprintf("%s/%d/%s/%d", instance, os.Getpid(), os.Getenv("INSTANCES"), n)
+		// Sending a record again may write it twice, which the tests allow.
+		retried(fmt.Sprintf("record %d", n), func() error {
+			return cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: []byte(v)}).FirstErr()
+		})
 	}
 	send("start", 0)
 	fmt.Printf("instance %s started as %d\n", instance, os.Getpid())
@@ -73,10 +78,7 @@ func main() {
 		if group := os.Getenv("GROUP"); group != "" {
 			var o kadm.Offsets
 			o.Add(kadm.Offset{Topic: topic, Partition: 0, At: int64(n), LeaderEpoch: -1})
-			if err := kadm.NewClient(cl).CommitAllOffsets(ctx, group, o); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
+			retried(fmt.Sprintf("commit %d", n), func() error { return kadm.NewClient(cl).CommitAllOffsets(ctx, group, o) })
 		}
 	}
 	fmt.Printf("instance %s wrote %d records\n", instance, total)
