@@ -118,6 +118,10 @@ type Variable struct {
 	// Files: what to generate.
 	Generator          string `yaml:"generator"`
 	datagen.OrdersSpec `yaml:",inline"`
+	// Model files: how many versions of the model (1 unless given), and
+	// the model file whose versions these continue (models.go).
+	Versions int    `yaml:"versions"`
+	Follows  string `yaml:"follows"`
 	// Times: the moment At (a percentage such as 60%, or a range such as
 	// 30%..70% drawn from per run) of the way through the timestamps
 	// seeded into the topic variable Of.
@@ -250,6 +254,8 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 			c.add(file, vr.Line, "%s: namespace %s is not a variable of kind namespace", vr.Name, vr.Namespace)
 		}
 	}
+	validateModelFiles(file, &raw.Variables, s.Variables, vars, c) // models.go
+	validateTopicConfigs(file, &raw.Variables, s.Variables, c)
 
 	for _, n := range raw.Seed {
 		var sd Seed
@@ -263,19 +269,13 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 		}
 		if vars[sd.From].Kind != KindFile {
 			c.add(file, n.Line, "seed from %q must be a file variable", sd.From)
-		} else if vars[sd.From].Generator == GeneratorModel {
-			c.add(file, n.Line, "seed from %q must be a file of orders: %s is a model", sd.From, sd.From)
 		}
+		validateRecordKey(file, &n, "seed", sd.Topic, sd.From, sd.Key, vars, c)
 		validateSeedTimestamps(file, &n, sd, vars[sd.Topic].Cluster, c)
 		s.Seeds = append(s.Seeds, sd)
 	}
 	validateTimeVariables(file, &raw.Variables, raw.Seed, s.Variables, c)
 	parseLoads(file, raw.Load, &s, vars, c)
-	for _, l := range s.Load {
-		if v := vars[l.From]; v.Kind == KindFile && v.Generator == GeneratorModel {
-			c.add(file, l.Line, "load from %q must be a file of orders: %s is a model", l.From, l.From)
-		}
-	}
 
 	s.Instances = 1
 	if raw.Instances != nil {
@@ -315,6 +315,7 @@ func parseSpec(file string, data []byte, c *collector) (Spec, bool) {
 			c.add(file, n.Line, "check %q is a %s check in a %s exercise", cs.Name, cs.Check.Needs(), s.Cluster)
 		}
 		validateLoadJudge(file, n, cs, &s, raw.Load, c) // loadchecks.go
+		validateModelSwap(file, n, cs, &s, vars, c)     // models.go
 		s.Checks = append(s.Checks, cs)
 	}
 	if len(raw.Checks) == 0 {

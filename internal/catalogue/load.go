@@ -148,7 +148,7 @@ func parseLoads(file string, nodes []yaml.Node, s *Spec, vars map[string]Variabl
 			} else {
 				loaded[l.Topic] = n.Line
 			}
-			if line, dup := seeded[l.Topic]; dup {
+			if line, dup := seeded[l.Topic]; dup && !versionsOfOneModel(l, s, vars) {
 				// A topic holds one file's lines, whole, so that checks of
 				// it compare with that file; and a seed is there before the
 				// program starts, which is what a load is not.
@@ -200,7 +200,8 @@ func parseLoad(file string, n *yaml.Node, s *Spec, vars map[string]Variable, c *
 	case vars[l.From].Kind != KindFile:
 		bad(keyLine(n, "from"), "load from %q must be a file variable: %s", l.From, kindOf(l.From))
 	}
-	if l.Key != "" && !slices.Contains(orderFields, l.Key) {
+	validateRecordKey(file, n, "load", l.Topic, l.From, l.Key, vars, c) // models.go
+	if l.Key != "" && !slices.Contains(orderFields, l.Key) && vars[l.From].Generator != GeneratorModel {
 		bad(keyLine(n, "key"), "key %q is not a field of an input line (%s)", l.Key, strings.Join(orderFields, ", "))
 	}
 
@@ -282,6 +283,9 @@ func parseSpike(file string, line int, n *yaml.Node, rate int, c *collector) (*S
 // the program's time limit ends it.
 func loadFits(file string, n *yaml.Node, l TopicLoad, from Variable, s *Spec, c *collector) bool {
 	count := from.Count
+	if from.Generator == GeneratorModel {
+		count = from.ModelVersions()
+	}
 	if count <= 0 {
 		count = 100 // the default datagen.Orders uses
 	}

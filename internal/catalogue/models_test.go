@@ -72,7 +72,7 @@ func TestModelProblemsAtTheirLine(t *testing.T) {
 	}{
 		{"unknown generator", modelEdit(15, 15, "    generator: weights"), 13, `MODEL_FILE: generator must be orders or model, not "weights"`},
 		{"a model with a count", modelEdit(15, 15, "    generator: model", "    count: 30"), 13, "MODEL_FILE: count, customers, poison_every, deletes and event_times shape orders, and this file is a model"},
-		{"a seed from the model", modelEdit(18, 18, "    from: MODEL_FILE"), 17, `seed from "MODEL_FILE" must be a file of orders: MODEL_FILE is a model`},
+		{"a seed from the model keyed by a field", modelEdit(18, 18, "    from: MODEL_FILE", "    key: customer_id"), 19, "a seed from the model file MODEL_FILE is keyed by the model's name (fraud): leave key out"},
 		{"a short span", modelEdit(12, 12, "    event_times: {span: 10s}"), 9, "ORDERS: event_times: span must be a duration from 1m to 24h, like 30m, not 10s"},
 		{"model read from orders", modelEdit(25, 25, "    model: ORDERS"), 21, `check "scored" reads ORDERS as a file of generator model: make it {kind: file, generator: model}`},
 		{"orders read from the model", modelEdit(35, 35, "    input: MODEL_FILE"), 32, `check "features" reads MODEL_FILE as a file of generator orders`},

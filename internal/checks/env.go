@@ -20,7 +20,10 @@ import (
 type Env struct {
 	Vars   map[string]string          // spec variable -> value for this run
 	Inputs map[string][]datagen.Order // input-file variable -> its orders
-	Models map[string]datagen.Model   // model-file variable -> its model
+	Models map[string]datagen.Model   // model-file variable -> its model (its last version)
+	// ModelVersions are, by model-file variable, the versions it holds,
+	// oldest first.
+	ModelVersions map[string][]datagen.Model
 
 	Kafka     *kgo.Client // nil for a Pulsar exercise
 	KafkaOpts []kgo.Opt   // how Kafka was reached (brokers, TLS, SASL), for readers of their own
@@ -57,7 +60,7 @@ type RequestWatcher interface {
 // View returns an Env with the same run and clients and a read cache of its
 // own, for a check polled alongside others.
 func (e *Env) View() *Env {
-	return &Env{Vars: e.Vars, Inputs: e.Inputs, Models: e.Models, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests, Loads: e.Loads}
+	return &Env{Vars: e.Vars, Inputs: e.Inputs, Models: e.Models, ModelVersions: e.ModelVersions, Kafka: e.Kafka, KafkaOpts: e.KafkaOpts, Pulsar: e.Pulsar, Requests: e.Requests, Loads: e.Loads}
 }
 
 // Fresh drops what earlier evaluations read, so a re-evaluation sees the

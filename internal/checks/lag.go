@@ -90,6 +90,10 @@ type lagSample struct {
 	// existed. A Kafka sample counts either way (what no commit covers is
 	// lag); a Pulsar one only when the subscription exists.
 	owned bool
+	// committed is the group's committed offsets summed over the
+	// topic's partitions (Kafka): it moves with every commit, so samples
+	// tell a group that commits seldom from one that keeps falling behind.
+	committed int64
 }
 
 // lagWatch is what a lag check's sampler has seen.
@@ -186,6 +190,7 @@ func kafkaLag(ctx context.Context, env *Env, topic, group string) (lagSample, bo
 			at, s.owned = o.At, true
 		}
 		s.lag += max(end.Offset-at, 0)
+		s.committed += at
 	}
 	return s, true, nil
 }
@@ -307,11 +312,41 @@ func (c lagCheck) judge(samples []lagSample, r lagRun) Outcome {
 		if !owned {
 			return failed("%s: group %s never committed an offset on %s while your program ran, so everything published counted as lag. Consume as a member of $%s and commit as you go.", peaked, r.owner, r.topic, c.Owner)
 		}
-		return failed("%s%s: your program consumed more slowly than the load published. Do not wait on each send; commit as you go (auto-commit every 5s alone shows up to 5s of the load as lag); or run more consumers in $%s, up to %s's partitions.",
+		if still, after, ok := seldomCommits(samples); ok {
+			return failed("%s%s: group %s had committed nothing for %s when its lag peaked, and its next commit brought the lag down to %d: your program kept up, but committed seldom. Commit once per batch, after its records are produced, or auto-commit every few hundred milliseconds (auto-commit every 5s, the default, shows up to 5s of the load as lag).",
+				peaked, left, r.owner, seconds(still), after)
+		}
+		return failed("%s%s: your program consumed more slowly than the load published. Do not wait on each order: a synchronous send or a commit per order is a round trip to the broker each; send asynchronously, then flush and commit once per batch; or run more consumers in $%s, up to %s's partitions.",
 			peaked, left, c.Owner, r.topic)
 	}
 	return failed("%s%s: your program received and acknowledged more slowly than the load published. A message stays in the backlog until it is acknowledged: acknowledge each one as soon as it is handled, do not wait on each send, or run more consumers on a Shared or Key_Shared subscription.",
 		peaked, left)
+}
+
+// seldomCommits tells a lag that peaked because the group's commits came
+// far apart: when it peaked, the committed offsets had stood still for at
+// least two samples, and the next commit took most of it away, which a
+// program that had fallen behind cannot do. It returns how long they
+// stood still before the peak, and the lag after that next commit.
+func seldomCommits(samples []lagSample) (still time.Duration, after int64, ok bool) {
+	p := 0
+	for i, s := range samples {
+		if s.lag > samples[p].lag {
+			p = i
+		}
+	}
+	peak := samples[p]
+	first := p
+	for first > 0 && samples[first-1].committed == peak.committed {
+		first--
+	}
+	still = peak.at.Sub(samples[first].at)
+	for _, s := range samples[p+1:] {
+		if s.committed != peak.committed {
+			return still, s.lag, still >= 2*lagEvery && s.lag*4 <= peak.lag
+		}
+	}
+	return 0, 0, false
 }
 
 // whenInLoad says when at was, relative to the load on the topic: "6.2s

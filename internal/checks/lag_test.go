@@ -40,10 +40,24 @@ func TestWhenInLoad(t *testing.T) {
 func TestLagVerdicts(t *testing.T) {
 	l := loadOfLines(300, 100, &LoadSpike{Rate: 500, First: 100, End: 200})
 	run := lagRun{topic: "in-1", owner: "g-1", began: t0.Add(-time.Second), load: &l}
+	// A group that commits at every sample.
 	samples := func(lags ...int64) []lagSample {
 		var out []lagSample
 		for i, lag := range lags {
-			out = append(out, lagSample{at: t0.Add(time.Duration(i) * lagEvery), lag: lag, owned: true})
+			out = append(out, lagSample{at: t0.Add(time.Duration(i) * lagEvery), lag: lag, owned: true, committed: int64(i)})
+		}
+		return out
+	}
+	// A group whose committed offsets move only at the samples marked
+	// by a negative lag (its commits), as pairs of lag and commit.
+	commits := func(lags ...int64) []lagSample {
+		var out []lagSample
+		committed := int64(1)
+		for i, lag := range lags {
+			if lag < 0 {
+				lag, committed = -lag, committed+1
+			}
+			out = append(out, lagSample{at: t0.Add(time.Duration(i) * lagEvery), lag: lag, owned: true, committed: committed})
 		}
 		return out
 	}
@@ -60,6 +74,12 @@ func TestLagVerdicts(t *testing.T) {
 			"Group g-1's lag on in-1 peaked at 40 messages 0.8s into the load, before the spike (threshold 50); sampled every 250ms, 6 times."},
 		{"fell behind in the spike", kafka, samples(0, 3, 12, 30, 45, 80, 120, 90, 12), Fail,
 			"Group g-1's lag on in-1 peaked at 120 messages 1.5s into the load, after the spike (threshold 50), and was 12 when your program ended: your program consumed more slowly than the load published."},
+		{"commits far apart", kafka, commits(0, 40, 80, 120, 160, -10, 50, 90, -5), Fail,
+			"peaked at 160 messages 1.0s into the load, during the spike (threshold 50), and was 5 when your program ended: group g-1 had committed nothing for 1.0s when its lag peaked, and its next commit brought the lag down to 10: your program kept up, but committed seldom."},
+		{"a commit that leaves it behind", kafka, commits(0, 40, 80, 120, 160, -100, 150, 190, -120), Fail,
+			"peaked at 190 messages 1.8s into the load, after the spike (threshold 50), and was 120 when your program ended: your program consumed more slowly than the load published."},
+		{"a commit it never made", kafka, commits(0, 40, 80, 120, 160), Fail,
+			"peaked at 160 messages 1.0s into the load, during the spike (threshold 50), and was 160 when your program ended: your program consumed more slowly than the load published."},
 		{"never committed", kafka, []lagSample{{at: t0, lag: 0}, {at: t0.Add(time.Second), lag: 100}}, Fail,
 			"group g-1 never committed an offset on in-1 while your program ran, so everything published counted as lag"},
 		{"no topic", kafka, nil, Fail, "Topic in-1 did not exist while your program ran"},

@@ -323,16 +323,22 @@ func (e *Env) loadOf(input string) (Load, bool) {
 // An output the topic holds and the consumer never received is the
 // grader's failure, not the learner's.
 func (c latencyCheck) settle(ctx context.Context, env *Env, w *arrivals) ([]arrival, *Outcome) {
+	return settleArrivals(ctx, env, c.kind, c.Topic, w)
+}
+
+// settleArrivals is settle for any check whose consumer w reads the topic
+// variable topicVar of a kind ("kafka" or "pulsar") cluster.
+func settleArrivals(ctx context.Context, env *Env, kind, topicVar string, w *arrivals) ([]arrival, *Outcome) {
 	w.mu.Lock()
 	if w.done {
 		defer w.mu.Unlock()
 		return w.settled, nil
 	}
 	w.mu.Unlock()
-	topic := env.Var(c.Topic)
+	topic := env.Var(topicVar)
 	var values [][]byte
-	if c.kind == "kafka" {
-		recs, o := env.records(ctx, c.Topic)
+	if kind == "kafka" {
+		recs, o := env.records(ctx, topicVar)
 		if o != nil {
 			return nil, o
 		}
@@ -340,7 +346,7 @@ func (c latencyCheck) settle(ctx context.Context, env *Env, w *arrivals) ([]arri
 			values = append(values, r.Value)
 		}
 	} else {
-		msgs, o := env.messagesOf(ctx, c.Topic)
+		msgs, o := env.messagesOf(ctx, topicVar)
 		if o != nil {
 			return nil, o
 		}
@@ -603,6 +609,11 @@ func (c latencyCheck) judge(r latencyRun) Outcome {
 		}
 	}
 	switch {
+	case kept*10 < offered*9 && c.kind == "kafka":
+		// A commit is a round trip as a send is, and as often the one
+		// made per order: the output alone cannot tell them apart.
+		return failed("%s: orders waited in your program — %s. One synchronous send or commit per order cannot keep up with %d orders/s: send asynchronously, then flush and commit once per batch, or run more consumers.",
+			head, pace, offered)
 	case kept*10 < offered*9:
 		return failed("%s: orders waited in your program — %s. One synchronous send per order cannot keep up with %d orders/s: send asynchronously and flush in batches, or run more consumers.",
 			head, pace, offered)

@@ -246,7 +246,7 @@ func TestLatencyVerdicts(t *testing.T) {
 		{"no join field", []arrival{{at: t0, value: []byte("hello")}}, Fail,
 			[]string{"out-1 holds 1 message, but none is a JSON object with order_id"}},
 		{"slow", outputs(lines, l, slow, nil), Fail,
-			[]string{"p99 latency 9.9s, threshold 800ms, over 600 orders; p50 5.0s: orders waited in your program — your program passed on at most 50 orders in any one second, while the load sent up to 300. One synchronous send per order cannot keep up with 300 orders/s: send asynchronously and flush in batches, or run more consumers."}},
+			[]string{"p99 latency 9.9s, threshold 800ms, over 600 orders; p50 5.0s: orders waited in your program — your program passed on at most 50 orders in any one second, while the load sent up to 300. One synchronous send or commit per order cannot keep up with 300 orders/s: send asynchronously, then flush and commit once per batch, or run more consumers."}},
 		{"slow start", outputs(lines, l, startup, nil), Fail,
 			[]string{"most of the late orders were sent in the 3.0s before your program passed on its first one"}},
 		{"held", outputs(lines, l, every(time.Second), nil), Fail,
@@ -265,6 +265,12 @@ func TestLatencyVerdicts(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Pulsar has no commit to blame: only the send.
+	pc := c
+	pc.kind = "pulsar"
+	if o := pc.judge(run(outputs(lines, l, slow, nil))); o.Status != Fail || !strings.Contains(o.Message, "One synchronous send per order cannot keep up with 300 orders/s: send asynchronously and flush in batches, or run more consumers.") {
+		t.Errorf("pulsar, slow: got %+v", o)
 	}
 	// A load that stopped before its spike: nothing sent during it.
 	short := loadOfLines(150, 100, &LoadSpike{Rate: 300, First: 200, End: 800})

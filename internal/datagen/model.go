@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 )
 
 // A model file is a logistic-regression model written as data, so that a
@@ -34,6 +35,9 @@ import (
 // customer's orders in the 10 minutes up to its event time.
 //
 //	MODEL_FILE: {kind: file, generator: model}
+//
+// A model topic holds versions of a model over time (NewModels): a file
+// of several versions holds one JSON line each, oldest first.
 
 // Model is a logistic-regression model as a model file holds it.
 type Model struct {
@@ -76,6 +80,13 @@ func NewModel(seed uint64) Model {
 	for slices.IsSorted(perm) {
 		perm = r.Perm(len(ModelFeatures))
 	}
+	drawParams(r, &m, perm)
+	return m
+}
+
+// drawParams draws m's features in the order perm gives, their scaling
+// and weights, and its bias.
+func drawParams(r *rand.Rand, m *Model, perm []int) {
 	for _, i := range perm {
 		f := ModelFeatures[i]
 		p := modelPrior[f]
@@ -89,7 +100,60 @@ func NewModel(seed uint64) Model {
 	if r.IntN(2) == 0 {
 		m.Bias = -m.Bias
 	}
-	return m
+}
+
+// MaxModelVersions is how many versions NewModels draws at most: as many
+// as there are orders of the features other than the course's, so that
+// no two versions list them alike.
+const MaxModelVersions = 5
+
+// NewModels draws n versions of one model, oldest first, as a team that
+// retrains it ships them: fraud-v3-1a2b, fraud-v4-1a2b, ... Each version
+// lists the features in an order of its own (never the course's, never an
+// earlier version's) with scaling, weights and bias of its own, so that a
+// score tells which version made it. The first k of NewModels(seed, n)
+// are NewModels(seed, k): a file that follows another continues its
+// versions. n is at most MaxModelVersions.
+func NewModels(seed uint64, n int) []Model {
+	r := rand.New(rand.NewPCG(seed, seed^0x5e7a))
+	tag := r.Uint32() & 0xffff
+	first := 1 + r.IntN(10-MaxModelVersions) // every version a single digit
+	var perms [][]int
+	for _, p := range permutations(len(ModelFeatures)) {
+		if !slices.IsSorted(p) {
+			perms = append(perms, p)
+		}
+	}
+	r.Shuffle(len(perms), func(i, j int) { perms[i], perms[j] = perms[j], perms[i] })
+	out := make([]Model, 0, n)
+	for i := range min(n, len(perms)) {
+		m := Model{Version: fmt.Sprintf("fraud-v%d-%04x", first+i, tag), Type: "logistic_regression"}
+		drawParams(r, &m, perms[i])
+		out = append(out, m)
+	}
+	return out
+}
+
+// permutations lists every order of 0..n-1, in lexicographic order.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for at := 0; at <= len(p); at++ {
+			out = append(out, slices.Insert(slices.Clone(p), at, n-1))
+		}
+	}
+	slices.SortFunc(out, slices.Compare)
+	return out
+}
+
+// Name is the model's name, what its versions share: "fraud" for
+// fraud-v3-1a2b. A topic of models is keyed by it.
+func (m Model) Name() string {
+	name, _, _ := strings.Cut(m.Version, "-v")
+	return name
 }
 
 // round rounds to n decimals (to tens, hundreds... for n below 0).
@@ -136,6 +200,34 @@ func (m Model) JSON() []byte {
 // WriteModel writes the model file to path.
 func WriteModel(path string, m Model) error {
 	if err := os.WriteFile(path, m.JSON(), 0o644); err != nil {
+		return fmt.Errorf("writing model file: %w", err)
+	}
+	return nil
+}
+
+// Line renders the model as one line of JSON, as a record of a topic of
+// models holds it: the fields of its file, without the indentation.
+func (m Model) Line() string {
+	b, _ := json.Marshal(m) // cannot fail for this type
+	return string(b)
+}
+
+// ModelLines are the models' lines, in order.
+func ModelLines(models []Model) []string {
+	out := make([]string, len(models))
+	for i, m := range models {
+		out[i] = m.Line()
+	}
+	return out
+}
+
+// WriteModels writes a file of model versions to path: one model as its
+// file (WriteModel), several as JSON lines, oldest first.
+func WriteModels(path string, models []Model) error {
+	if len(models) == 1 {
+		return WriteModel(path, models[0])
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(ModelLines(models), "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("writing model file: %w", err)
 	}
 	return nil

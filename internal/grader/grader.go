@@ -171,19 +171,15 @@ func (g *run) prepare(ctx context.Context) error {
 	ex := g.req.Exercise
 	runID := newRunID()
 	g.values = map[string]string{}
-	g.env = &checks.Env{Vars: g.values, Inputs: map[string][]datagen.Order{}, Models: map[string]datagen.Model{}}
+	g.env = &checks.Env{Vars: g.values, Inputs: map[string][]datagen.Order{}, Models: map[string]datagen.Model{}, ModelVersions: map[string][]datagen.Model{}}
 	for i, v := range ex.Variables {
 		if v.Kind != catalogue.KindFile {
 			continue
 		}
 		if v.Generator == catalogue.GeneratorModel {
-			m := datagen.NewModel(g.res.Seed + uint64(i))
-			p := filepath.Join(g.tmp, strings.ToLower(v.Name)+".json")
-			if err := datagen.WriteModel(p, m); err != nil {
+			if err := g.writeModel(i, v); err != nil { // models.go
 				return err
 			}
-			g.values[v.Name] = p
-			g.env.Models[v.Name] = m
 			continue
 		}
 		orders := datagen.Orders(g.res.Seed+uint64(i), v.OrdersSpec)
@@ -214,15 +210,7 @@ func (g *run) prepare(ctx context.Context) error {
 	}
 	stamps := map[string][]time.Time{} // topic variable -> CreateTimes seeded into it
 	for j, s := range ex.Seeds {
-		orders := g.env.Inputs[s.From]
-		lines := datagen.Lines(orders)
-		var keys []string
-		if s.Key != "" {
-			keys = make([]string, len(lines))
-			for i, l := range lines {
-				keys[i], _ = fieldOf(l, s.Key)
-			}
-		}
+		lines, keys := g.fileRecords(s.From, s.Key)
 		var at []time.Time
 		if s.Timestamps != nil {
 			// Seeds draw from seeds past the variables' own, so that

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/checks"
-	"github.com/streamlab/streamlab/internal/datagen"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -105,14 +104,7 @@ func (g *run) prepareLoads() {
 	}
 	s := &loadSet{ended: map[string]checks.Load{}}
 	for _, l := range ex.Load {
-		lines := datagen.Lines(g.env.Inputs[l.From])
-		var keys []string
-		if l.Key != "" {
-			keys = make([]string, len(lines))
-			for i, line := range lines {
-				keys[i], _ = fieldOf(line, l.Key)
-			}
-		}
+		lines, keys := g.fileRecords(l.From, l.Key) // models.go
 		s.loaders = append(s.loaders, &loader{spec: l, topic: g.values[l.Topic], lines: lines, keys: keys})
 	}
 	g.loads = s
@@ -179,7 +171,7 @@ send:
 			break
 		}
 		if i == 0 {
-			what := fmt.Sprintf("began publishing the %d lines of %s", len(l.lines), l.spec)
+			what := fmt.Sprintf("began publishing the %s of %s", lineCount(len(l.lines)), l.spec)
 			if l.spec.Start > 0 {
 				what += fmt.Sprintf(", %s after the program started", l.spec.Start)
 			}
@@ -232,7 +224,7 @@ send:
 		}
 		return rep, fmt.Sprintf("stopped publishing %s to %s after %d of %d lines%s: %s%s", l.spec.From, l.spec.Topic, len(l.sent), len(l.lines), took, rep.Stopped, l.unconfirmed())
 	}
-	report := fmt.Sprintf("published the %d lines of %s to %s in %s (planned: %s)", len(l.lines), l.spec.From, l.spec.Topic, rep.Took.Round(10*time.Millisecond), rep.Planned.Round(10*time.Millisecond))
+	report := fmt.Sprintf("published the %s of %s to %s in %s (planned: %s)", lineCount(len(l.lines)), l.spec.From, l.spec.Topic, rep.Took.Round(10*time.Millisecond), rep.Planned.Round(10*time.Millisecond))
 	if slip > 0 {
 		report += fmt.Sprintf(", %s behind its schedule: sends were slow", slip.Round(10*time.Millisecond))
 	}
