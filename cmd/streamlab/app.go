@@ -255,7 +255,7 @@ chmod 600) or in STREAMLAB_KAFKA_SASL_*, STREAMLAB_PULSAR_TOKEN.
 	root.SetErr(a.stderr)
 	a.addSharedFlags(root)
 	root.AddCommand(
-		a.initCommand(), a.listCommand(), a.checkCommand(), a.hintCommand(),
+		a.initCommand(), a.listCommand(), a.checkCommand(), a.gradeCommand(), a.hintCommand(),
 		a.resetCommand(), a.solutionCommand(), a.validateCommand(), a.clusterCommand(),
 		a.versionCommand(),
 	)

@@ -3,7 +3,9 @@ package course
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -32,6 +34,23 @@ type CheckRequest struct {
 	// start-up events when the check has to start it.
 	Cluster func(auto.Choice)
 	Start   func(containers.Event)
+	// Learner replaces the session's learner name as the prefix of the
+	// run's names: a class grade gives every submission its own, so that
+	// submissions graded at once on one cluster never share a name.
+	Learner string
+	// GradeOnly is for a program that is not this session's learner's (an
+	// instructor grading a class): nothing is recorded in the progress and
+	// no solution is revealed in the workspace.
+	GradeOnly bool
+	// ProgramCache is where Go programs are built; "" is the user's cache.
+	ProgramCache string
+}
+
+// SpecFile is an exercise's spec as built into the binary: what a class
+// grade hashes along with a submission, so that a changed exercise is
+// graded again.
+func (s *Session) SpecFile(ex *catalogue.Exercise) ([]byte, error) {
+	return fs.ReadFile(s.opts.Content, path.Join(ex.Dir, catalogue.SpecFile))
 }
 
 // Check grades a program against a cluster of the exercise's kind,
@@ -39,8 +58,8 @@ type CheckRequest struct {
 // itself (no such folder, a Go program that cannot be built there) is a
 // *UsageError and nothing runs; anything else is a result: a pass or fail
 // is recorded in the progress, and a pass reveals the reference solution
-// in the workspace. An error (the cluster's or streamlab's) records
-// nothing: it is not the learner's doing.
+// in the workspace (neither for GradeOnly). An error (the cluster's or
+// streamlab's) records nothing: it is not the learner's doing.
 func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, error) {
 	ex := req.Exercise
 	dir, err := s.programDir(req)
@@ -77,17 +96,24 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		}
 		others = append(others, o)
 	}
-	if s.opts.KeepRuns {
+	// Runs are kept by exercise: a class's submissions, graded at once,
+	// would remove each other's.
+	keepRuns := s.opts.KeepRuns && !req.GradeOnly
+	if keepRuns {
 		if err := s.RemoveRun(ctx, ex.ID); err != nil {
 			s.log.Warn("removing the previous run", "exercise", ex.ID, "err", err)
 		}
 	}
 	s.log.Info("check", "exercise", ex.ID, "dir", dir)
+	prefix := s.opts.Config.Learner
+	if req.Learner != "" {
+		prefix = req.Learner
+	}
 	res := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Others: others, Provider: choice.Provider.Name(),
-		Seed: req.Seed, Keep: req.Leave || s.opts.KeepRuns, Prefix: s.opts.Config.Learner,
+		Seed: req.Seed, Keep: req.Leave || keepRuns, Prefix: prefix, ProgramCache: req.ProgramCache,
 		Events: func(e grader.Event) {
-			if e.Vars != nil && s.opts.KeepRuns && !req.Leave {
+			if e.Vars != nil && keepRuns && !req.Leave {
 				s.keep(&Run{Exercise: ex, Cluster: cl, Others: others, Values: e.Vars, Started: time.Now()})
 			}
 			if req.Events != nil {
@@ -96,7 +122,7 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		},
 	})
 	s.log.Info("checked", "exercise", ex.ID, "status", res.Status, "score", res.Score, "message", res.Message)
-	if res.Status == result.Error {
+	if res.Status == result.Error || req.GradeOnly {
 		return res, nil
 	}
 	if err := s.progress.Record(ex.ID, string(res.Status)); err != nil {
