@@ -22,6 +22,16 @@ const (
 	Pulsar Kind = "pulsar"
 )
 
+// JoinKinds names clusters for a reader: "kafka", or with sep " and ",
+// "kafka and pulsar".
+func JoinKinds(ks []Kind, sep string) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, sep)
+}
+
 // Endpoints is how programs and checks reach a cluster. Only the fields of the
 // cluster's Kind are set.
 type Endpoints struct {

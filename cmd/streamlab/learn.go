@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/config"
 	"github.com/streamlab/streamlab/internal/course"
@@ -140,11 +141,7 @@ func (a *app) list(sess *course.Session, format string) error {
 	var items []item
 	for _, ex := range cat.Exercises {
 		p := sess.Progress().Get(ex.ID)
-		kinds := make([]string, len(ex.Kinds()))
-		for i, k := range ex.Kinds() {
-			kinds[i] = string(k)
-		}
-		items = append(items, item{ex.ID, ex.Lab, ex.Title, strings.Join(kinds, "+"), ex.MaxScore(), p.Done, ex.Dir, len(ex.Hints), p.HintsUsed, sess.ExerciseDir(ex)})
+		items = append(items, item{ex.ID, ex.Lab, ex.Title, containers.JoinKinds(ex.Kinds(), "+"), ex.MaxScore(), p.Done, ex.Dir, len(ex.Hints), p.HintsUsed, sess.ExerciseDir(ex)})
 	}
 	if format == "json" {
 		enc := json.NewEncoder(a.stdout)

@@ -2,7 +2,6 @@ package catalogue
 
 import (
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -71,14 +70,6 @@ func placeVariable(file string, v *Variable, s *Spec, c *collector) {
 		}
 	}
 	if len(s.Clusters) > 0 && !s.Uses(v.Cluster) {
-		c.add(file, v.Line, "%s: a %s on %s, and this exercise uses %s", v.Name, v.Kind, v.Cluster, joinKinds(s.Clusters))
+		c.add(file, v.Line, "%s: a %s on %s, and this exercise uses %s", v.Name, v.Kind, v.Cluster, containers.JoinKinds(s.Clusters, " and "))
 	}
-}
-
-func joinKinds(ks []containers.Kind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, " and ")
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/safefile"
 )
 
 // Files written for each submission under Out/<name>/, and for the class.
@@ -92,23 +93,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 	if err := write(&b); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return safefile.Replace(path, b.Bytes())
 }
 
 func writeJSON(w io.Writer, v any) error {

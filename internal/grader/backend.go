@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/streamlab/streamlab/containers"
 
@@ -66,11 +65,11 @@ type backends struct {
 func newBackends(kinds []containers.Kind, cls []containers.Cluster) (*backends, error) {
 	bs := &backends{by: map[containers.Kind]backend{}, topics: map[string]containers.Kind{}}
 	for _, k := range kinds {
-		i := slices.IndexFunc(cls, func(c containers.Cluster) bool { return c != nil && c.Kind() == k })
-		if i < 0 {
+		cl := clusterOf(cls, k)
+		if cl == nil {
 			return nil, fmt.Errorf("no %s cluster was started for this exercise", k)
 		}
-		b := newBackend(cls[i])
+		b := newBackend(cl)
 		if b == nil {
 			return nil, fmt.Errorf("exercises on %s cannot be graded by this build yet", k)
 		}
@@ -184,7 +183,12 @@ func (bs *backends) Close() { _ = bs.each(func(b backend) error { b.Close(); ret
 
 // cluster is the run's cluster of kind k (nil if it has none).
 func (g *run) cluster(k containers.Kind) containers.Cluster {
-	for _, c := range append([]containers.Cluster{g.req.Cluster}, g.req.Others...) {
+	return clusterOf(append([]containers.Cluster{g.req.Cluster}, g.req.Others...), k)
+}
+
+// clusterOf is the cluster of kind k among cls (nil if none is).
+func clusterOf(cls []containers.Cluster, k containers.Kind) containers.Cluster {
+	for _, c := range cls {
 		if c != nil && c.Kind() == k {
 			return c
 		}

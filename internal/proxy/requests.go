@@ -33,23 +33,23 @@ func (p *Proxy) produced(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse) R
 	return out
 }
 
-func (p *Proxy) commitSent(req *kmsg.OffsetCommitRequest) Request {
+// asked is what an offset commit request asks to commit.
+func (p *Proxy) asked(req *kmsg.OffsetCommitRequest) []commitPart {
 	var asked []commitPart
 	for _, t := range req.Topics {
 		for _, part := range t.Partitions {
 			asked = append(asked, commitPart{p.topicName(t.Topic, t.TopicID), part.Partition, part.Offset})
 		}
 	}
-	return Request{Kind: CommitSent, Group: req.Group, Offsets: accepted(asked, nil)}
+	return asked
+}
+
+func (p *Proxy) commitSent(req *kmsg.OffsetCommitRequest) Request {
+	return Request{Kind: CommitSent, Group: req.Group, Offsets: accepted(p.asked(req), nil)}
 }
 
 func (p *Proxy) committed(req *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse) Request {
-	var asked []commitPart
-	for _, t := range req.Topics {
-		for _, part := range t.Partitions {
-			asked = append(asked, commitPart{p.topicName(t.Topic, t.TopicID), part.Partition, part.Offset})
-		}
-	}
+	asked := p.asked(req)
 	var refused []commitPart
 	for _, t := range resp.Topics {
 		for _, part := range t.Partitions {

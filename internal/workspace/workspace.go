@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/safefile"
 )
 
 // Marker names the file that makes a folder a streamlab workspace.
@@ -229,7 +230,7 @@ func (w *Workspace) put(ex *catalogue.Exercise, target, rel string, data []byte,
 			}
 		}
 	}
-	return true, replace(dst, data)
+	return true, safefile.Replace(dst, data)
 }
 
 // keep copies what is at dst into dstCopy. A link is kept as a link (its
@@ -287,31 +288,6 @@ func writeNew(dst string, data []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-// replace writes data to a temporary file beside dst and renames it over
-// dst: a rename replaces a link itself, never the file it points to.
-func replace(dst string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".reset-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
 }
 
 func inside(dir, p string) bool {

@@ -121,7 +121,7 @@ func (m *Model) statusLine() string {
 	if !m.exists {
 		return st.Fail.Render("✗ the folder does not exist yet: r writes the starter there")
 	}
-	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", joinKinds(m.ex.Kinds())))
+	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", containers.JoinKinds(m.ex.Kinds(), " and ")))
 }
 
 func firstLine(s string) string {
@@ -365,13 +365,4 @@ func displayPath(cwd, dir string) string {
 		return "~" + dir[len(home):]
 	}
 	return dir
-}
-
-// joinKinds names an exercise's clusters: "kafka", or "kafka and pulsar".
-func joinKinds(ks []containers.Kind) string {
-	s := make([]string, len(ks))
-	for i, k := range ks {
-		s[i] = string(k)
-	}
-	return strings.Join(s, " and ")
 }
