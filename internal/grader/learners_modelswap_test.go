@@ -3,7 +3,6 @@ package grader_test
 import (
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/streamlab/streamlab/containers"
@@ -31,54 +30,14 @@ func init() {
 }
 
 // TestModelSwapRepeats grades the reference solution of ml/model-swap and
-// each of its submissions STREAMLAB_MODELSWAP_RUNS times on local Kafka,
-// and reports per program how many runs got the verdict it should: the
-// verdicts depend on when the new version reaches the program, so one
+// each of its submissions STREAMLAB_MODELSWAP_RUNS times on local Kafka:
+// the verdicts depend on when the new version reaches the program, so one
 // run proves little. STREAMLAB_MODELSWAP_PROGRAMS=solution,MISTAKE=once
-// picks the programs whose name or command holds one of its items. It is
-// skipped unless STREAMLAB_MODELSWAP_RUNS is set.
+// picks programs (see repeatPrograms).
 func TestModelSwapRepeats(t *testing.T) {
 	runs, _ := strconv.Atoi(os.Getenv("STREAMLAB_MODELSWAP_RUNS"))
 	if runs <= 0 {
 		t.Skip("set STREAMLAB_MODELSWAP_RUNS=20 to grade each ml/model-swap program that many times")
 	}
-	ex := loadCourse(t).Exercise("ml/model-swap")
-	cl := sharedLocal(t, containers.Kafka)
-	progs := []submission{{name: "solution", want: result.Pass}}
-	for _, s := range submissions {
-		if s.exercise == ex.ID {
-			progs = append(progs, s)
-		}
-	}
-	picked := func(s submission) bool {
-		only := os.Getenv("STREAMLAB_MODELSWAP_PROGRAMS")
-		for item := range strings.SplitSeq(only, ",") {
-			if item != "" && (strings.Contains(s.name, item) || strings.Contains(s.run, item)) {
-				return true
-			}
-		}
-		return only == ""
-	}
-	for _, s := range progs {
-		if !picked(s) {
-			continue
-		}
-		dir, run := "internal/grader/testdata/learners", s.run
-		if s.name == "solution" {
-			dir = ex.SolutionDir
-		}
-		if s.python {
-			run = strings.ReplaceAll(run, "$PY", pythonWithClients(t))
-		}
-		right := 0
-		for i := range runs {
-			r := grade(t, cl, ex, dir, run)
-			if r.Status == s.want {
-				right++
-				continue
-			}
-			t.Errorf("%s, run %d: %s, want %s:\n%s", s.name, i+1, r.Status, s.want, describe(r))
-		}
-		t.Logf("%s: %d of %d runs %s", s.name, right, runs, map[result.Status]string{result.Pass: "passed", result.Fail: "failed"}[s.want])
-	}
+	repeatPrograms(t, sharedLocal(t, containers.Kafka), "ml/model-swap", runs, os.Getenv("STREAMLAB_MODELSWAP_PROGRAMS"))
 }

@@ -291,6 +291,10 @@ func (b *kafkaBackend) loadPublisher(topic string) (publisher, error) {
 		// A broker the grader restarts (a fault) may answer "unknown topic"
 		// for a while; the grader created the topic, so it exists.
 		kgo.UnknownTopicRetries(-1),
+		// And the load resumes the moment that broker answers again: by
+		// default the client waits up to seconds between tries, and a
+		// load that is late to resume looks like a stream that ended.
+		kgo.RetryBackoffFn(func(int) time.Duration { return 100 * time.Millisecond }),
 	)...)
 	if err != nil {
 		return nil, err
