@@ -91,7 +91,7 @@ func (s *stream) read() tea.Cmd {
 // unless it was the stream's last.
 func (m *Model) fromStream(sm streamMsg) tea.Cmd {
 	switch msg := sm.msg.(type) {
-	case common.CheckEventsMsg:
+	case common.CheckEventsMsg, common.CheckQueuedMsg:
 		return tea.Batch(m.broadcast(msg), sm.s.read())
 	case common.CheckDoneMsg:
 		return m.checkDone(sm.s, msg)
@@ -168,7 +168,10 @@ func (m *Model) launch(id string) tea.Cmd {
 	sess, done, dir, root := m.c.Session, m.check.done, m.c.Session.ExerciseDir(ex), m.ctx
 	run := func() tea.Msg {
 		defer close(done)
-		res, err := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir, Events: func(e grader.Event) { s.send(ctx, gradeEvent{id, e}) }})
+		res, err := sess.Check(ctx, course.CheckRequest{Exercise: ex, Dir: dir,
+			Events: func(e grader.Event) { s.send(ctx, gradeEvent{id, e}) },
+			Queued: func(place int) { s.send(ctx, common.CheckQueuedMsg{ExerciseID: id, Place: place}) },
+		})
 		// The verdict must arrive even after the learner cancelled: it
 		// ends the check. Only quitting (root context) drops it.
 		s.send(root, common.CheckDoneMsg{ExerciseID: id, Result: res, Err: err})
@@ -391,3 +394,18 @@ func (m *Model) shutdown() tea.Cmd {
 // Session is the engine side of the UI, for callers that must close it
 // after the program ends however it ended.
 func (m *Model) Session() *course.Session { return m.c.Session }
+
+// Close does what q does, for a program that ended another way (an SSH
+// connection that dropped): it stops the check, the cluster starts and
+// the file watchers, waits for them, and closes the session. Call it once
+// the program has returned; after q it only closes the session again.
+func (m *Model) Close() error {
+	if cmd := m.shutdown(); cmd != nil {
+		if done, ok := cmd().(shutdownDoneMsg); ok {
+			return done.err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return m.c.Session.Close(ctx)
+}

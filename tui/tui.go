@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -45,6 +46,13 @@ type Options struct {
 	// Light starts with light-background styles (the terminal's answer to
 	// a background colour query replaces the guess).
 	Light bool
+	// Class is the class the learner's checks are shared with (--class),
+	// named in the header of every screen. Sharing is the sentence that
+	// says so, shown when the UI starts; with Class "", it says why the
+	// checks are not shared, as a warning.
+	Class, Sharing string
+	// Editor makes the command e runs on a file; nil: $VISUAL, $EDITOR, vi.
+	Editor func(file string) *exec.Cmd
 }
 
 type screenID int
@@ -85,6 +93,8 @@ type Model struct {
 	statusBad bool
 	statusGen int
 
+	class, sharing string // see Options
+
 	quitting bool
 }
 
@@ -111,6 +121,7 @@ func New(ctx context.Context, opts Options) *Model {
 		Now:      opts.Now,
 		Glamour:  opts.Glamour,
 		Watch:    opts.Watch,
+		Editor:   opts.Editor,
 	}
 	m := &Model{
 		c: c, ctx: ctx, cancel: cancel,
@@ -128,6 +139,7 @@ func New(ctx context.Context, opts Options) *Model {
 	}
 	m.footer = help.New()
 	m.footer.Styles = c.Styles.HelpStyle
+	m.class, m.sharing = opts.Class, opts.Sharing
 	m.resize(c.Width, c.Height)
 	return m
 }
@@ -140,6 +152,9 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.choose()}
 	if m.active == setupScreen {
 		cmds = append(cmds, m.setup.Init())
+	}
+	if m.sharing != "" {
+		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: m.sharing, Error: m.class == ""}))
 	}
 	if ws := m.c.Session.Warnings(); len(ws) > 0 {
 		cmds = append(cmds, common.Cmd(common.StatusMsg{Text: strings.Join(ws, "; "), Error: true}))
@@ -380,6 +395,10 @@ func (m *Model) header() string {
 	right := m.badge()
 	if p := m.progress(); p != "" {
 		right = strings.TrimLeft(right+"  "+p, " ")
+	}
+	if m.class != "" {
+		// On every screen: the learner's checks are seen by the class.
+		right = strings.TrimLeft(st.Muted.Render("⇄ class "+m.class)+"  "+right, " ")
 	}
 	crumbs := []string{st.Title.Render("streamlab")}
 	switch m.active {

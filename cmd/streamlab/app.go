@@ -14,6 +14,7 @@ import (
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/internal/catalogue"
+	"github.com/streamlab/streamlab/internal/classroom"
 	"github.com/streamlab/streamlab/internal/config"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/workspace"
@@ -26,6 +27,7 @@ type app struct {
 	flags          sharedFlags
 
 	sessions []*course.Session
+	sharing  []*classroom.Publisher  // closed after the sessions
 	warned   map[*course.Session]int // warnings already printed
 }
 
@@ -34,6 +36,7 @@ type app struct {
 // environment.
 type sharedFlags struct {
 	cluster, learner, workspace   string
+	class                         string
 	kafka, pulsarURL, pulsarAdmin string
 }
 
@@ -41,6 +44,7 @@ func (a *app) addSharedFlags(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&a.flags.cluster, "cluster", "", "where the cluster comes from: "+strings.Join(auto.Names, ", ")+" (default auto; env STREAMLAB_CLUSTER)")
 	f.StringVar(&a.flags.learner, "learner", "", "your name on a shared cluster: it prefixes every topic, group and namespace")
+	f.StringVar(&a.flags.class, "class", "", "share your checks with this class on the shared cluster, for the instructor's class view (env STREAMLAB_CLASS)")
 	f.StringVar(&a.flags.workspace, "workspace", "", "your workspace folder (default ~/streamlab-workspace; env STREAMLAB_WORKSPACE)")
 	f.StringVar(&a.flags.kafka, "kafka-bootstrap", "", "an external Kafka cluster's bootstrap servers, host:port[,host:port]")
 	f.StringVar(&a.flags.pulsarURL, "pulsar-url", "", "an external Pulsar cluster's service URL, pulsar://host:port")
@@ -61,6 +65,11 @@ func (a *app) config() (config.Config, error) {
 	}
 	if f.learner != "" {
 		if err := cfg.SetLearner(f.learner); err != nil {
+			return cfg, usage("%v", err)
+		}
+	}
+	if f.class != "" {
+		if err := cfg.SetClass(f.class); err != nil {
 			return cfg, usage("%v", err)
 		}
 	}
@@ -86,6 +95,9 @@ type sessionOptions struct {
 	dockerLog io.Writer
 	keepRuns  bool
 	quiet     bool // the warnings are shown by the caller (the TUI)
+	// share publishes the learner's checks to their class (--class),
+	// told through the hook; nil when there is no class.
+	share *classroom.PublisherOptions
 }
 
 // open opens the course session a command works with. run closes it.
@@ -97,10 +109,23 @@ func (a *app) open(o sessionOptions) (*course.Session, error) {
 	if o.workspace != "" {
 		cfg.Workspace = o.workspace
 	}
-	sess, err := course.Open(course.Options{
+	opts := course.Options{
 		Content: streamlab.Content, Module: workspace.ModuleFrom(streamlab.GoMod, streamlab.GoSum),
 		Config: cfg, Logger: o.logger, DockerLog: o.dockerLog, KeepRuns: o.keepRuns,
-	})
+	}
+	if o.share != nil && cfg.Class != "" {
+		if cfg.Learner == "" {
+			return nil, refuse("--class %s needs your name, as the class view lists learners by name: add --learner NAME (or learner: in the config file)", cfg.Class)
+		}
+		po := *o.share
+		po.Class, po.Logger = cfg.Class, o.logger
+		pub, err := classroom.Attach(&opts, po)
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		a.sharing = append(a.sharing, pub)
+	}
+	sess, err := course.Open(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +174,14 @@ func (a *app) close(ctx context.Context) error {
 	for _, s := range a.sessions {
 		errs = append(errs, s.Close(ctx))
 	}
+	for _, p := range a.sharing {
+		// Not sharing a check is worth a warning, never a failed command.
+		if err := p.Close(ctx); err != nil {
+			fmt.Fprintln(a.stderr, "warning:", err)
+		}
+	}
 	a.warn()
-	a.sessions = nil
+	a.sessions, a.sharing = nil, nil
 	return errors.Join(errs...)
 }
 
@@ -257,7 +288,8 @@ chmod 600) or in STREAMLAB_KAFKA_SASL_*, STREAMLAB_PULSAR_TOKEN.
 	root.AddCommand(
 		a.initCommand(), a.listCommand(), a.checkCommand(), a.gradeCommand(), a.hintCommand(),
 		a.resetCommand(), a.solutionCommand(), a.validateCommand(), a.clusterCommand(),
-		a.versionCommand(),
+		a.classCommand(),
+		a.versionCommand(), a.serveCommand(),
 	)
 	// Flag descriptions wrap to the terminal, as the verdict does.
 	width := textOptions(a.stdout).Width

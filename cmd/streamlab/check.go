@@ -11,6 +11,7 @@ import (
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
+	"github.com/streamlab/streamlab/internal/classroom"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
@@ -49,11 +50,18 @@ JUnit XML.
 			if !slices.Contains(result.Formats, format) {
 				return usage("unknown format %q (use %s)", format, strings.Join(result.Formats, ", "))
 			}
-			sess, ex, err := a.openExercise(args[0])
+			sess, err := a.open(sessionOptions{share: &classroom.PublisherOptions{}})
+			if err != nil {
+				return err
+			}
+			ex, err := sess.Exercise(args[0])
 			if err != nil {
 				return err
 			}
 			req.Exercise = ex
+			if line, _ := a.sharingLine(cmd.Context(), sess); line != "" {
+				fmt.Fprintln(a.stderr, line)
+			}
 			p := &checkProgress{w: a.stderr}
 			req.Cluster, req.Start, req.Events = p.cluster, p.start, p.grader
 			if req.Dir == "" && sess.Workspace().Exists() {

@@ -321,6 +321,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		{}, {"init"}, {"list"}, {"check"}, {"check", "kafka/create-topic"}, {"hint"}, {"reset"},
 		{"solution"}, {"validate"}, {"cluster"}, {"cluster", "up"}, {"cluster", "down"},
 		{"cluster", "status"}, {"completion"}, {"completion", "bash"}, {"help"}, {"version"},
+		{"class"},
 	} {
 		for _, flag := range []string{"--help", "-h"} {
 			out, stderr, code := cli(t, append(args, flag)...)

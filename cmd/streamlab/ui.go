@@ -9,13 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/streamlab/streamlab/internal/classroom"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/tui"
+	"github.com/streamlab/streamlab/tui/common"
 	"github.com/streamlab/streamlab/tui/watch"
 )
 
@@ -37,9 +40,24 @@ func (a *app) ui(cmd *cobra.Command, args []string) error {
 	// cleanup.
 	defer a.close(ctx)
 
-	sess, err := a.open(sessionOptions{logger: logger, dockerLog: logFile, keepRuns: true, quiet: true})
+	// A check that could not be shared with the class is a note on the
+	// screen; the program exists by the time any check ends.
+	var prog atomic.Pointer[tea.Program]
+	share := &classroom.PublisherOptions{Warn: func(msg string) {
+		if p := prog.Load(); p != nil {
+			p.Send(common.StatusMsg{Text: msg, Error: true})
+		}
+	}}
+	sess, err := a.open(sessionOptions{logger: logger, dockerLog: logFile, keepRuns: true, quiet: true, share: share})
 	if err != nil {
 		return err
+	}
+	var topts tui.Options
+	if line, warn := a.sharingLine(ctx, sess); line != "" {
+		topts.Sharing = strings.TrimPrefix(line, "warning: ")
+		if !warn {
+			topts.Class = a.sharing[len(a.sharing)-1].Class()
+		}
 	}
 	// No workspace yet: the UI's first screen offers to create it.
 	logger.Info("streamlab starting", "cluster", sess.ProviderName(), "learner", sess.Learner(), "workspace", sess.Workspace().Root, "progress", sess.Paths().Progress)
@@ -47,8 +65,10 @@ func (a *app) ui(cmd *cobra.Command, args []string) error {
 	if os.Getenv("STREAMLAB_WATCH") == "poll" {
 		wopts.ForcePoll = true
 	}
-	m := tui.New(ctx, tui.Options{Session: sess, Logger: logger, Watch: wopts})
+	topts.Session, topts.Logger, topts.Watch = sess, logger, wopts
+	m := tui.New(ctx, topts)
 	p := tea.NewProgram(m, tea.WithContext(ctx))
+	prog.Store(p)
 	_, err = p.Run()
 	if err != nil && !(errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil) {
 		logger.Error("ui ended", "err", err)

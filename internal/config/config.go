@@ -22,6 +22,9 @@ import (
 type Config struct {
 	Cluster string `yaml:"cluster"`
 	Learner string `yaml:"learner"`
+	// Class shares the learner's checks with a class on the shared
+	// cluster, for the instructor's `streamlab class` view.
+	Class string `yaml:"class"`
 	// Workspace is the learner's own folder of exercises.
 	Workspace string `yaml:"workspace"`
 	Kafka     Kafka  `yaml:"kafka"`
@@ -145,6 +148,7 @@ func (c *Config) fromEnv() {
 	}
 	set(&c.Cluster, "STREAMLAB_CLUSTER")
 	set(&c.Learner, "STREAMLAB_LEARNER")
+	set(&c.Class, "STREAMLAB_CLASS")
 	set(&c.Workspace, "STREAMLAB_WORKSPACE")
 	if v := os.Getenv("STREAMLAB_KAFKA_BOOTSTRAP"); v != "" {
 		c.Kafka.Bootstrap = strings.Split(v, ",")
@@ -167,7 +171,21 @@ func (c *Config) validate() error {
 	if c.Learner != "" && !learnerName.MatchString(c.Learner) {
 		return fmt.Errorf("learner name %q must be lower-case letters, digits and dashes (at most 31), as it prefixes topic and namespace names", c.Learner)
 	}
+	return CheckClass(c.Class)
+}
+
+// CheckClass checks a class name ("" is none): it names the class's topic.
+func CheckClass(name string) error {
+	if name != "" && !learnerName.MatchString(name) {
+		return fmt.Errorf("class name %q must be lower-case letters, digits and dashes (at most 31), as it names the class's topic", name)
+	}
 	return nil
+}
+
+// SetClass sets the class from a flag, checking it.
+func (c *Config) SetClass(name string) error {
+	c.Class = strings.ToLower(name)
+	return c.validate()
 }
 
 // SetLearner sets the learner name from a flag, checking it.

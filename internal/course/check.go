@@ -44,6 +44,9 @@ type CheckRequest struct {
 	GradeOnly bool
 	// ProgramCache is where Go programs are built; "" is the user's cache.
 	ProgramCache string
+	// Queued hears the check's place in line while the session's Gate
+	// holds it back (1: next), and 0 once it may run.
+	Queued func(place int)
 }
 
 // SpecFile is an exercise's spec as built into the binary: what a class
@@ -61,6 +64,7 @@ func (s *Session) SpecFile(ex *catalogue.Exercise) ([]byte, error) {
 // in the workspace (neither for GradeOnly). An error (the cluster's or
 // streamlab's) records nothing: it is not the learner's doing.
 func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, error) {
+	begun := time.Now()
 	ex := req.Exercise
 	dir, err := s.programDir(req)
 	if err != nil {
@@ -96,6 +100,11 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		}
 		others = append(others, o)
 	}
+	release, refused := s.admit(ctx, ex, req.Queued)
+	if refused != nil {
+		return *refused, nil
+	}
+	defer release()
 	// Runs are kept by exercise: a class's submissions, graded at once,
 	// would remove each other's.
 	keepRuns := s.opts.KeepRuns && !req.GradeOnly
@@ -122,7 +131,12 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		},
 	})
 	s.log.Info("checked", "exercise", ex.ID, "status", res.Status, "score", res.Score, "message", res.Message)
-	if res.Status == result.Error || req.GradeOnly {
+	if req.GradeOnly {
+		return res, nil
+	}
+	// Deferred, so that the progress OnCheck reads has this check in it.
+	defer s.tell(ex, prefix, res, begun)
+	if res.Status == result.Error {
 		return res, nil
 	}
 	if err := s.progress.Record(ex.ID, string(res.Status)); err != nil {
@@ -135,6 +149,17 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		}
 	}
 	return res, nil
+}
+
+// tell hands a check's outcome to Options.OnCheck.
+func (s *Session) tell(ex *catalogue.Exercise, learner string, res result.Result, begun time.Time) {
+	if s.opts.OnCheck == nil {
+		return
+	}
+	s.opts.OnCheck(Checked{
+		Session: s, Learner: learner, Exercise: ex, Result: res,
+		Progress: s.progress.Get(ex.ID), Started: begun, Ended: time.Now(),
+	})
 }
 
 // Prebuild builds the workspace's copy of an exercise ahead of its check

@@ -28,6 +28,7 @@ import (
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/internal/progress"
+	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/internal/workspace"
 )
 
@@ -45,11 +46,36 @@ type Options struct {
 	// KeepRuns keeps each exercise's last run on the cluster for the
 	// inspector, until the next run of it or Close.
 	KeepRuns bool
-	Logger   *slog.Logger
+	// Gate, when set, admits each check before it builds and runs the
+	// program: `streamlab serve` gives all its learners one (gate.go).
+	Gate   Gate
+	Logger *slog.Logger
 	// DockerLog receives testcontainers' output (nil: discarded).
 	DockerLog io.Writer
 	// Choose picks a provider; nil means auto.Choose.
 	Choose func(name string, k containers.Kind, opts auto.Options) (auto.Choice, error)
+	// OnCheck, when set, hears of every graded check of the learner's own
+	// program (see Checked), whichever front end asked for it: this is
+	// how a class view (internal/classroom) learns of its learners'
+	// checks. It runs on the checking goroutine before Check returns, so
+	// it must not block: anything that needs the network is queued.
+	OnCheck func(Checked)
+}
+
+// Checked is the outcome of one check of the session's learner's own
+// program, as OnCheck hears of it: a pass, a fail or an error from a run
+// that reached the grader. A GradeOnly check (someone else's program) and
+// a request refused before anything ran are not told.
+type Checked struct {
+	Session  *Session
+	Learner  string // the name the run's resources were prefixed with
+	Exercise *catalogue.Exercise
+	Result   result.Result
+	// Progress is the learner's progress on the exercise with this check
+	// recorded: attempts, hints used, whether they gave up.
+	Progress progress.Exercise
+	// Started and Ended bound the whole check: cluster, build, run, checks.
+	Started, Ended time.Time
 }
 
 // Paths are where a session keeps its files.

@@ -7,6 +7,7 @@ package common
 import (
 	"context"
 	"log/slog"
+	"os/exec"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -38,6 +39,10 @@ type Common struct {
 	// Cwd is the folder streamlab started in: paths below it are shown
 	// relative to it.
 	Cwd string
+	// Editor makes the command that edits file; nil runs $VISUAL, else
+	// $EDITOR, else vi. A server sets it: its learners' editor runs on the
+	// server, in their SSH terminal.
+	Editor func(file string) *exec.Cmd
 }
 
 // SetSize records the space a screen has.

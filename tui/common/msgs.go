@@ -50,6 +50,12 @@ type (
 		ExerciseID string
 		Waiting    bool
 	}
+	// CheckQueuedMsg is the check's place in line while a server's queue
+	// holds it back (1: next); 0 once it runs.
+	CheckQueuedMsg struct {
+		ExerciseID string
+		Place      int
+	}
 	// CheckEventsMsg carries the grader's events in the order they came.
 	CheckEventsMsg struct {
 		ExerciseID string

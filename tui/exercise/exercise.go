@@ -100,6 +100,7 @@ type Model struct {
 	res     *result.Result
 	vars    map[string]string
 	live    bool // vars are the running check's: its input files exist
+	place   int  // the check's place in a server's queue; 0 when not waiting
 	spin    spinner.Model
 
 	task      string
@@ -326,18 +327,20 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if first {
 			m.started = m.c.Now()
 			m.tests, m.output, m.logs, m.res, m.stage = nil, nil, nil, nil, grader.StagePreparing
-			m.live = false
+			m.live, m.place = false, 0
 			m.setNote("", false)
 			m.vp.GotoTop()
 			m.refresh()
 			return m, m.spin.Tick
 		}
+	case common.CheckQueuedMsg:
+		m.place = msg.Place
 	case common.CheckEventsMsg:
 		for _, e := range msg.Events {
 			m.event(e)
 		}
 	case common.CheckDoneMsg:
-		m.state = Done
+		m.state, m.place = Done, 0
 		m.live = false // the grader removed the run's folder, input files and all
 		m.took = m.c.Now().Sub(m.started)
 		r := msg.Result
@@ -438,6 +441,8 @@ func exerciseOf(msg tea.Msg) string {
 	case common.CheckStartedMsg:
 		return msg.ExerciseID
 	case common.CheckEventsMsg:
+		return msg.ExerciseID
+	case common.CheckQueuedMsg:
 		return msg.ExerciseID
 	case common.CheckDoneMsg:
 		return msg.ExerciseID
@@ -653,21 +658,27 @@ func (m *Model) edit() tea.Cmd {
 	if len(m.ex.Files) == 0 {
 		return nil
 	}
-	editor := os.Getenv("VISUAL")
-	if editor == "" {
-		editor = os.Getenv("EDITOR")
-	}
-	if editor == "" {
-		editor = "vi"
-	}
-	args := strings.Fields(editor)
 	file := filepath.Join(m.dir, filepath.FromSlash(m.ex.Files[0]))
-	cmd := exec.Command(args[0], append(args[1:], file)...)
+	var cmd *exec.Cmd
+	if m.c.Editor != nil {
+		cmd = m.c.Editor(file)
+	} else {
+		editor := os.Getenv("VISUAL")
+		if editor == "" {
+			editor = os.Getenv("EDITOR")
+		}
+		if editor == "" {
+			editor = "vi"
+		}
+		args := strings.Fields(editor)
+		cmd = exec.Command(args[0], append(args[1:], file)...)
+	}
 	cmd.Dir = m.dir
+	name := cmd.Args[0]
 	return tea.ExecProcess(cmd, func(err error) tea.Msg {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
-			err = errors.New(args[0] + " not found: set $EDITOR to your editor")
+			err = errors.New(name + " not found: set $EDITOR to your editor")
 		}
 		return common.EditorClosedMsg{Err: err}
 	})

@@ -104,6 +104,10 @@ func (m *Model) statusLine() string {
 		}
 		return m.spin.View() + st.Busy.Render(s)
 	case Running:
+		if m.place > 0 {
+			// A server's queue: other learners' checks run first.
+			return m.spin.View() + st.Busy.Render(fmt.Sprintf(" waiting for a free grader: %s in line", ordinal(m.place))) + st.Muted.Render(" · esc cancels")
+		}
 		return m.spin.View() + st.Busy.Render(" "+stageText[m.stage]) + st.Muted.Render(" · "+common.Duration(m.c.Now().Sub(m.started))+" · esc cancels")
 	case Done:
 		r := m.res
@@ -122,6 +126,21 @@ func (m *Model) statusLine() string {
 		return st.Fail.Render("✗ the folder does not exist yet: r writes the starter there")
 	}
 	return st.Muted.Render(fmt.Sprintf("c checks your program against a live %s cluster", containers.JoinKinds(m.ex.Kinds(), " and ")))
+}
+
+// ordinal is a place in line in words: 1st, 2nd, 3rd, 4th, ... 11th, 21st.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }
 
 func firstLine(s string) string {
