@@ -65,7 +65,8 @@ func DefaultJobs() int { return max(runtime.NumCPU(), 1) }
 type Entry struct {
 	Submission Submission
 	Result     result.Result
-	// Hash covers the submission's files, the exercise id and its spec.
+	// Hash covers the submission's files, the exercise id and its spec,
+	// and the streamlab that grades.
 	Hash    string
 	Elapsed time.Duration
 	// Skipped: unchanged since the grade recorded under Out, whose
@@ -93,6 +94,10 @@ func Grade(ctx context.Context, opts Options, subs []Submission) ([]Entry, error
 	var todo []int
 	for i, s := range subs {
 		entries[i] = Entry{Submission: s}
+		if s.Problem != "" { // a clone that failed has no folder to hash
+			todo = append(todo, i)
+			continue
+		}
 		h, err := Hash(s.Dir, ex.ID, spec)
 		if err != nil {
 			entries[i].Submission.Problem = fmt.Sprintf("reading %s: %v", s.Dir, err)
@@ -231,12 +236,17 @@ func previous(opts Options, e Entry) (record, bool) {
 }
 
 // Hash covers what decides a submission's grade: every file of its folder
-// (path, kind and content), the exercise id and the exercise's spec.
-// Files a run or a tool leaves behind (.git, __pycache__, *.pyc) are not
-// the submission's and are left out, so grading does not change it.
+// (path, kind and content), the exercise id, the exercise's spec and the
+// streamlab that grades (Version). Files a run or a tool leaves behind
+// (.git, __pycache__, *.pyc) are not the submission's and are left out,
+// so grading does not change it.
 func Hash(dir, exercise string, spec []byte) (string, error) {
+	return hashFor(Version(), dir, exercise, spec)
+}
+
+func hashFor(version, dir, exercise string, spec []byte) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "streamlab grade 1\x00%s\x00%d\x00", exercise, len(spec))
+	fmt.Fprintf(h, "streamlab grade 2\x00%s\x00%s\x00%d\x00", version, exercise, len(spec))
 	h.Write(spec)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -2,13 +2,12 @@
 // parallel on one cluster, through the course session's Check (the same
 // grading as `streamlab check`), and writes each verdict as Exercism JSON,
 // JUnit XML and a Gradescope results.json, and the class as a CSV
-// gradebook. A submission whose content and exercise have not changed
-// since its last grade is not graded again.
+// gradebook. A submission is a folder, or a git repository cloned as
+// committed (sources.go). One whose content, exercise and streamlab have
+// not changed since its last grade is not graded again.
 package gradebook
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -36,11 +35,15 @@ const PythonRun = "python3 main.py"
 
 // Submission is one learner's program for the exercise.
 type Submission struct {
-	// Name is the folder's name: the submission's row in the gradebook
-	// and its folder under --out.
+	// Name is the folder's name, or the repository's: the submission's
+	// row in the gradebook and its folder under --out.
 	Name string
-	Dir  string // absolute
-	Kind string // KindConfig, KindGo or KindPython; "" when Problem is set
+	Dir  string // absolute; a repository's clone
+	// Source and Commit say what was cloned, for a repository: its URL
+	// without credentials (and #ref), and the commit graded.
+	Source string
+	Commit string
+	Kind   string // KindConfig, KindGo or KindPython; "" for no program
 	// Run is the command that starts the program; "" is the exercise's
 	// own build and run (a Go program).
 	Run string
@@ -56,6 +59,19 @@ type Submission struct {
 // Hidden folders and the folders in skip (the output folder, when it is
 // inside dir) are not submissions; Notes names the other entries left out.
 func Discover(dir string, skip ...string) (subs []Submission, notes []string, err error) {
+	paths, notes, err := discoverPaths(dir, skip...)
+	if err != nil {
+		return nil, notes, err
+	}
+	if subs, err = folderSubmissions(paths); err != nil {
+		return nil, notes, err
+	}
+	finish(subs)
+	return subs, notes, nil
+}
+
+// discoverPaths lists the folders in dir that are submissions.
+func discoverPaths(dir string, skip ...string) (paths, notes []string, err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +86,6 @@ func Discover(dir string, skip ...string) (subs []Submission, notes []string, er
 			skipAbs = append(skipAbs, a)
 		}
 	}
-	var paths []string
 	for _, e := range entries {
 		p := filepath.Join(abs, e.Name())
 		switch {
@@ -84,70 +99,33 @@ func Discover(dir string, skip ...string) (subs []Submission, notes []string, er
 	if len(paths) == 0 {
 		return nil, notes, fmt.Errorf("%s holds no submission: it needs one folder per submission", abs)
 	}
-	subs, err = fromPaths(paths)
-	return subs, notes, err
+	return paths, notes, nil
 }
 
 // FromList reads the submissions named in a file, one folder a line
 // (relative to the file's folder); blank lines and lines starting with #
-// are skipped.
+// are skipped. A list that also names repositories is read by Gather,
+// which clones them.
 func FromList(file string) ([]Submission, error) {
-	b, err := os.ReadFile(file)
+	paths, repos, err := readSources(file, false)
 	if err != nil {
-		return nil, fmt.Errorf("reading the list of submissions: %w", err)
+		return nil, err
 	}
-	base := filepath.Dir(file)
-	var paths []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		p := line
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(base, p)
-		}
-		if p, err = filepath.Abs(p); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", file, n, err)
-		}
-		if !isDir(p) {
-			return nil, fmt.Errorf("%s:%d: %s is not a folder: each line names a submission's folder", file, n, p)
-		}
-		paths = append(paths, p)
+	if len(repos) > 0 {
+		return nil, fmt.Errorf("%s: a repository must be cloned before it is graded", repos[0].Where)
 	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s names no submission: it needs one folder a line", file)
+	subs, err := folderSubmissions(paths)
+	if err != nil {
+		return nil, err
 	}
-	return fromPaths(paths)
-}
-
-// fromPaths makes submissions of folders, refusing two of one name: their
-// results would overwrite each other under --out.
-func fromPaths(paths []string) ([]Submission, error) {
-	seen := map[string]string{}
-	var subs []Submission
-	for _, p := range paths {
-		name := filepath.Base(p)
-		// A linked folder is graded where it really is, so that a Go
-		// program finds the module it lives in.
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		if prev, ok := seen[name]; ok {
-			return nil, fmt.Errorf("two submissions are named %q (%s and %s): the folder name is the submission's name, so rename one", name, prev, p)
-		}
-		seen[name] = p
-		subs = append(subs, Detect(name, p))
-	}
-	slices.SortFunc(subs, func(a, b Submission) int { return strings.Compare(a.Name, b.Name) })
-	assignPrefixes(subs)
+	finish(subs)
 	return subs, nil
 }
 
 // Detect says how the program in dir starts: its streamlab.yaml's run
 // command, else the exercise's Go build for a Go program, else python3
-// main.py. A folder with none of these has a Problem.
+// main.py. A folder with none of these has a Problem, and so has a
+// Python program whose requirements.txt names a package python3 lacks.
 func Detect(name, dir string) Submission {
 	s := Submission{Name: name, Dir: dir}
 	cfg := filepath.Join(dir, ConfigFile)
@@ -158,6 +136,9 @@ func Detect(name, dir string) Submission {
 			return s
 		}
 		s.Kind, s.Run = KindConfig, run
+		if py := pythonOf(run); py != "" {
+			s.Problem = requirementsProblem(dir, py)
+		}
 		return s
 	}
 	switch {
@@ -165,10 +146,16 @@ func Detect(name, dir string) Submission {
 		s.Kind = KindGo
 	case exists(filepath.Join(dir, "main.py")):
 		s.Kind, s.Run = KindPython, PythonRun
+		s.Problem = requirementsProblem(dir, "python3")
+	case javaBuild(dir) != "":
+		s.Problem = javaProblem(dir)
 	default:
 		s.Problem = fmt.Sprintf("%s has no program streamlab knows how to run: it needs a %s with `run: COMMAND`, a Go program (go.mod or *.go) or a main.py", dir, ConfigFile)
 		if only := onlyFolder(dir); only != "" {
 			s.Problem += fmt.Sprintf("; it holds a single folder, %s: was the submission unpacked one level too deep?", only)
+		}
+		if exists(filepath.Join(dir, "HEAD")) && isDir(filepath.Join(dir, "objects")) {
+			s.Problem += "; it is a git repository without a working tree: name it in --repos (or as file://PATH in --list) to grade what is committed"
 		}
 	}
 	return s

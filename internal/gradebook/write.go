@@ -35,6 +35,11 @@ type record struct {
 	Hash       string        `json:"hash"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
 	Result     result.Result `json:"result"`
+	// What made the grade, for a person reading it: the streamlab, and
+	// what was cloned for a repository.
+	Streamlab string `json:"streamlab,omitempty"`
+	Source    string `json:"source,omitempty"`
+	Commit    string `json:"commit,omitempty"`
 }
 
 const recordVersion = 1
@@ -56,7 +61,10 @@ func WriteResults(out string, e Entry) error {
 		{JUnitFile, func(w io.Writer) error { return result.Write(w, e.Result, "junit") }},
 		{GradescopeFile, func(w io.Writer) error { return WriteGradescope(w, e.Result, e.Elapsed) }},
 		{RecordFile, func(w io.Writer) error {
-			return writeJSON(w, record{recordVersion, e.Submission.Name, e.Result.Exercise, e.Hash, e.Elapsed, e.Result})
+			return writeJSON(w, record{
+				Version: recordVersion, Submission: e.Submission.Name, Exercise: e.Result.Exercise, Hash: e.Hash,
+				Streamlab: Version(), Source: e.Submission.Source, Commit: e.Submission.Commit, Elapsed: e.Elapsed, Result: e.Result,
+			})
 		}},
 	} {
 		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
@@ -128,8 +136,14 @@ const outputLines = 30
 
 // WriteGradescope writes r as Gradescope's results.json. Gradescope has
 // no "error": a submission streamlab could not grade scores 0 with every
-// test failed, and the output says that it was not the learner's doing.
+// test failed, and the output says why.
 func WriteGradescope(w io.Writer, r result.Result, elapsed time.Duration) error {
+	return writeJSON(w, gradescopeOf(r, elapsed))
+}
+
+// gradescopeOf is r as Gradescope's results; a course's results.json
+// gathers several of these.
+func gradescopeOf(r result.Result, elapsed time.Duration) gradescopeResults {
 	out := gradescopeResults{
 		Score: float64(r.Score), ExecutionTime: math.Round(elapsed.Seconds()*100) / 100,
 		Visibility: "visible", Tests: []gradescopeTest{},
@@ -142,7 +156,10 @@ func WriteGradescope(w io.Writer, r result.Result, elapsed time.Duration) error 
 		}
 	default:
 		out.Score = 0
-		out.Output = fmt.Sprintf("%s: not graded: %s\nThis is a problem with the cluster or with streamlab, not with the program; it will be graded again.", r.Exercise, r.Message)
+		// The reason is either the submission's shape (no program, a
+		// repository not cloned) or the grading machine's; the message
+		// says which, so the text after it must fit both.
+		out.Output = fmt.Sprintf("%s: not graded: %s\nIf this names something missing from your submission, fix it and submit again; otherwise it is a problem with the cluster or with streamlab, not with your program, and your instructor can grade it again.", r.Exercise, r.Message)
 	}
 	for _, t := range r.Tests {
 		gt := gradescopeTest{Name: t.Name, Score: float64(t.Score), MaxScore: float64(t.MaxScore), Status: "failed", Visibility: "visible"}
@@ -161,7 +178,7 @@ func WriteGradescope(w io.Writer, r result.Result, elapsed time.Duration) error 
 		gt.Output = strings.Join(text, "\n\n")
 		out.Tests = append(out.Tests, gt)
 	}
-	return writeJSON(w, out)
+	return out
 }
 
 // GradebookHeader is the first row of gradebook.csv.

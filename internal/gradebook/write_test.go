@@ -211,7 +211,7 @@ func TestGradescopeResultsFollowTheSpecification(t *testing.T) {
 				t.Errorf("pass: %+v", got)
 			}
 		case "error":
-			if got.Score != 0 || !strings.Contains(got.Output, "the broker went away") || !strings.Contains(got.Output, "not with the program") {
+			if got.Score != 0 || !strings.Contains(got.Output, "the broker went away") || !strings.Contains(got.Output, "not with your program") {
 				t.Errorf("error: the output should say why and whose fault it is not: %q", got.Output)
 			}
 		}

@@ -225,8 +225,9 @@ send:
 		return rep, fmt.Sprintf("stopped publishing %s to %s after %d of %d lines%s: %s%s", l.spec.From, l.spec.Topic, len(l.sent), len(l.lines), took, rep.Stopped, l.unconfirmed())
 	}
 	report := fmt.Sprintf("published the %s of %s to %s in %s (planned: %s)", lineCount(len(l.lines)), l.spec.From, l.spec.Topic, rep.Took.Round(10*time.Millisecond), rep.Planned.Round(10*time.Millisecond))
-	if slip > 0 {
-		report += fmt.Sprintf(", %s behind its schedule: sends were slow", slip.Round(10*time.Millisecond))
+	// Under 10 ms would print as "0s behind".
+	if slip >= 10*time.Millisecond {
+		report += fmt.Sprintf(", %s behind its schedule: sends were slow or the cluster was away", slip.Round(10*time.Millisecond))
 	}
 	return rep, report + l.unconfirmed()
 }
