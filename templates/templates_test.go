@@ -16,7 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/local/localtest"
 )
 
 // repoRoot is the streamlab checkout these templates belong to.
@@ -71,19 +71,9 @@ func streamlabBin(t testing.TB) string {
 	return binDir
 }
 
-// requireLocalKafka skips when this machine cannot run a local Kafka
-// (no Java, or no jars: scripts/fetch-kafka), unless
-// STREAMLAB_REQUIRE_LOCAL=1, where that must fail rather than pass by
-// skipping.
-func requireLocalKafka(t testing.TB) {
-	t.Helper()
-	if err := local.New(local.Options{}).Check(containers.Kafka); err != nil {
-		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
-			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but no local Kafka: %v", err)
-		}
-		t.Skipf("grades on a local Kafka, which is not available here (%v): install Java 17+ and run scripts/fetch-kafka", err)
-	}
-}
+// requireLocalKafka skips where no local Kafka can run (a failure under
+// STREAMLAB_REQUIRE_LOCAL=1: see localtest).
+func requireLocalKafka(t testing.TB) { localtest.Provider(t, containers.Kafka) }
 
 // requireTool fails when a tool the templates use is missing: each is on
 // Gradescope's image after setup.sh and on GitHub's runners.

@@ -14,7 +14,7 @@ import (
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/docker"
 	"github.com/streamlab/streamlab/containers/embedded"
-	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/local/localtest"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
@@ -180,15 +180,10 @@ func TestCloseRemovesKeptTopicsFromAClusterItDidNotStart(t *testing.T) {
 // The inspector of a Pulsar run, through the session, on a real Pulsar:
 // the run's topic and its subscription as the program left them.
 func TestInspectPulsarRun(t *testing.T) {
-	if testing.Short() && os.Getenv("STREAMLAB_REQUIRE_LOCAL") != "1" {
+	if testing.Short() && !localtest.Required() {
 		t.Skip("starts a real Pulsar; skipped with -short")
 	}
-	if err := local.New(local.Options{}).Check(containers.Pulsar); err != nil {
-		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
-			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but the local provider cannot run Pulsar: %v", err)
-		}
-		t.Skipf("local Pulsar not available (needs Java 17+ and scripts/fetch-pulsar): %v", err)
-	}
+	localtest.Provider(t, containers.Pulsar)
 	const id = "pulsar/produce-consume"
 	env := newEnv(t, "local", nil)
 	sess := env.Session

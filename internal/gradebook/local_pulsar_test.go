@@ -6,14 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/gradebook"
-	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
 )
 
@@ -109,25 +107,9 @@ func TestGradeAClassOnLocalPulsar(t *testing.T) {
 		alone[prog] = r
 	}
 
-	var mu sync.Mutex
-	names := map[string]map[string]string{}
-	t0 := time.Now()
-	entries, err := gradebook.Grade(ctx, gradebook.Options{
+	entries, names := gradeClass(ctx, t, gradebook.Options{
 		Session: sess, Exercise: ex, Jobs: 2, Out: out, ProgramCache: cache,
-		Events: func(s gradebook.Submission, e grader.Event) {
-			if e.Vars != nil {
-				mu.Lock()
-				names[s.Name] = e.Vars
-				mu.Unlock()
-			}
-		},
 	}, subs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var summary strings.Builder
-	_ = gradebook.WriteSummary(&summary, entries)
-	t.Logf("the class, in %s:\n%s", time.Since(t0).Round(time.Second), summary.String())
 	for _, e := range entries {
 		prog := pulsarClass[e.Submission.Name]
 		if w := alone[prog]; verdict(e.Result) != verdict(w) {

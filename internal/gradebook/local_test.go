@@ -196,25 +196,9 @@ func TestGradeAClassOnLocalKafka(t *testing.T) {
 		alone[prog] = r
 	}
 
-	var mu sync.Mutex
-	names := map[string]map[string]string{} // submission → variable → name
-	entries, err := gradebook.Grade(ctx, gradebook.Options{
+	entries, names := gradeClass(ctx, t, gradebook.Options{
 		Session: sess, Exercise: ex, Jobs: 2, Out: t.TempDir(), ProgramCache: cache,
-		Events: func(s gradebook.Submission, e grader.Event) {
-			if e.Vars != nil {
-				mu.Lock()
-				names[s.Name] = e.Vars
-				mu.Unlock()
-			}
-		},
 	}, subs)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	var summary strings.Builder
-	_ = gradebook.WriteSummary(&summary, entries)
-	t.Logf("the class:\n%s", summary.String())
 	for _, e := range entries {
 		prog := keyedClass[e.Submission.Name]
 		got := e.Result
@@ -295,4 +279,29 @@ func describe(r result.Result) string {
 		fmt.Fprintf(&b, "    %s %s: %s\n", t.Status, t.Name, t.Message)
 	}
 	return b.String()
+}
+
+// gradeClass grades subs two at a time and logs the class's summary. It
+// returns the entries and, per submission, the names its run gave each
+// variable, for checking that no two runs shared one.
+func gradeClass(ctx context.Context, t *testing.T, opts gradebook.Options, subs []gradebook.Submission) ([]gradebook.Entry, map[string]map[string]string) {
+	t.Helper()
+	var mu sync.Mutex
+	names := map[string]map[string]string{} // submission → variable → name
+	opts.Events = func(s gradebook.Submission, e grader.Event) {
+		if e.Vars != nil {
+			mu.Lock()
+			names[s.Name] = e.Vars
+			mu.Unlock()
+		}
+	}
+	t0 := time.Now()
+	entries, err := gradebook.Grade(ctx, opts, subs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary strings.Builder
+	_ = gradebook.WriteSummary(&summary, entries)
+	t.Logf("the class, in %s:\n%s", time.Since(t0).Round(time.Second), summary.String())
+	return entries, names
 }

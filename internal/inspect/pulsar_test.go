@@ -3,7 +3,6 @@ package inspect_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/local/localtest"
 	"github.com/streamlab/streamlab/internal/checks"
 	"github.com/streamlab/streamlab/internal/inspect"
 )
@@ -26,30 +25,10 @@ import (
 // STREAMLAB_REQUIRE_LOCAL=1 (CI), where that is a failure.
 func startPulsar(t *testing.T) containers.Cluster {
 	t.Helper()
-	if testing.Short() && os.Getenv("STREAMLAB_REQUIRE_LOCAL") != "1" {
+	if testing.Short() && !localtest.Required() {
 		t.Skip("starts a real Pulsar; skipped with -short")
 	}
-	p := local.New(local.Options{})
-	if err := p.Check(containers.Pulsar); err != nil {
-		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
-			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but the local provider cannot run Pulsar: %v", err)
-		}
-		t.Skipf("local Pulsar not available (needs Java 17+ and scripts/fetch-pulsar): %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cl, err := p.Start(ctx, containers.Pulsar, nil)
-	if err != nil {
-		t.Fatalf("starting Pulsar: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := cl.Stop(ctx); err != nil {
-			t.Errorf("stopping Pulsar: %v", err)
-		}
-	})
-	return cl
+	return localtest.Start(t, containers.Pulsar)
 }
 
 func TestPulsarSubscriptionsAndBacklog(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/local/localtest"
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/classroom"
 	"github.com/streamlab/streamlab/internal/course"
@@ -29,26 +29,8 @@ import (
 
 const exerciseID = "kafka/keyed-producer"
 
-// localKafka starts a real Kafka (the local provider's JVM) for one test,
-// or skips where it cannot run, unless STREAMLAB_REQUIRE_LOCAL=1 (CI).
-func localKafka(t testing.TB) containers.Cluster {
-	t.Helper()
-	p := local.New(local.Options{})
-	if err := p.Check(containers.Kafka); err != nil {
-		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
-			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but local Kafka cannot run: %v", err)
-		}
-		t.Skipf("local Kafka not available (%v); run scripts/fetch-kafka", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cl, err := p.Start(ctx, containers.Kafka, nil)
-	if err != nil {
-		t.Fatalf("starting local Kafka: %v", err)
-	}
-	t.Cleanup(func() { _ = cl.Stop(context.Background()) })
-	return cl
-}
+// localKafka starts a real Kafka for one test (localtest.Start).
+func localKafka(t testing.TB) containers.Cluster { return localtest.Start(t, containers.Kafka) }
 
 // testServer is a server on a loopback port with its data folder.
 type testServer struct {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/streamlab/streamlab"
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/containers/local/localtest"
 	"github.com/streamlab/streamlab/internal/classroom"
 	"github.com/streamlab/streamlab/internal/config"
 	"github.com/streamlab/streamlab/internal/course"
@@ -25,26 +25,8 @@ import (
 	"github.com/streamlab/streamlab/tui/class"
 )
 
-// localKafka starts a real Kafka with the local provider, or skips when
-// this machine cannot run one — unless STREAMLAB_REQUIRE_LOCAL=1 (CI).
-func localKafka(t *testing.T) containers.Cluster {
-	t.Helper()
-	p := local.New(local.Options{})
-	if err := p.Check(containers.Kafka); err != nil {
-		if os.Getenv("STREAMLAB_REQUIRE_LOCAL") == "1" {
-			t.Fatalf("STREAMLAB_REQUIRE_LOCAL=1 but local Kafka cannot run: %v", err)
-		}
-		t.Skipf("local Kafka not available (%v); run scripts/fetch-kafka", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cl, err := p.Start(ctx, containers.Kafka, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cl.Stop(context.Background()) })
-	return cl
-}
+// localKafka starts a real Kafka for one test (localtest.Start).
+func localKafka(t *testing.T) containers.Cluster { return localtest.Start(t, containers.Kafka) }
 
 // workshop is the configuration a workshop hands out: the shared cluster,
 // as an external one, and the learner's name.
