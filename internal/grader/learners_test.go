@@ -11,6 +11,7 @@ import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/embedded"
 	"github.com/streamlab/streamlab/containers/local"
+	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -85,8 +86,11 @@ var submissions = []submission{
 		failing: []string{"the subscription is Shared", "every order was handled exactly once", "the subscription has no backlog"}},
 	{exercise: "pulsar/shared-scale-out", name: "one exclusive consumer", run: "MISTAKE=exclusive go run ./pulsarmistakes", want: result.Fail,
 		failing: []string{"the subscription is Shared", "at least 4 consumers did work"}},
+	// Keys that move to a consumer joining mid-stream may also be
+	// delivered again, or overtaken, depending on when it joins.
 	{exercise: "pulsar/key-shared", name: "consumers join mid-stream with auto-split ranges", run: "MISTAKE=auto-split go run ./pulsarmistakes", want: result.Fail,
-		failing: []string{"each customer was handled by one consumer"}},
+		failing: []string{"each customer was handled by one consumer"},
+		mayFail: []string{"every order was handled exactly once", "each customer's orders were handled in seq order"}},
 	{exercise: "pulsar/dead-letter", name: "acknowledges poison", run: "MISTAKE=ack-poison go run ./pulsarmistakes", want: result.Fail,
 		failing: []string{"the dead-letter topic holds exactly the poison orders"}},
 }
@@ -106,7 +110,7 @@ func pythonWithClients(t *testing.T) string {
 	return py
 }
 
-func testSubmissions(t *testing.T, cs *clusters, kinds ...containers.Kind) {
+func testSubmissions(t *testing.T, cs *clusters, pick func(*catalogue.Exercise) bool, kinds ...containers.Kind) {
 	cat := loadCourse(t)
 	for _, s := range submissions {
 		// By the exercise's cluster: a track such as ml is on Kafka.
@@ -115,7 +119,7 @@ func testSubmissions(t *testing.T, cs *clusters, kinds ...containers.Kind) {
 			t.Errorf("submission %q is for %s, which the course does not have", s.name, s.exercise)
 			continue
 		}
-		if !onKinds(ex, kinds) {
+		if !onKinds(ex, kinds) || !pick(ex) {
 			continue
 		}
 		t.Run(s.exercise+"/"+s.name, func(t *testing.T) {
@@ -147,22 +151,26 @@ func testSubmissions(t *testing.T, cs *clusters, kinds ...containers.Kind) {
 }
 
 func TestSubmissionsOnLocalKafka(t *testing.T) {
-	testSubmissions(t, sharedClusters(t), containers.Kafka)
+	t.Parallel()
+	testSubmissions(t, sharedClusters(t), untimed, containers.Kafka)
 }
 
 func TestSubmissionsOnLocalPulsar(t *testing.T) {
-	testSubmissions(t, sharedClusters(t), containers.Pulsar)
+	t.Parallel()
+	testSubmissions(t, sharedClusters(t), untimed, containers.Pulsar)
 }
 
 func TestSubmissionsOnLocalKafkaAndPulsar(t *testing.T) {
-	testSubmissions(t, sharedClusters(t), containers.Kafka, containers.Pulsar)
+	t.Parallel()
+	testSubmissions(t, sharedClusters(t), untimed, containers.Kafka, containers.Pulsar)
 }
 
 func TestSubmissionsOnEmbeddedKafka(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the real-Kafka run covers these; -short skips the embedded repeat")
 	}
-	testSubmissions(t, newClusters(t, embedded.New()), containers.Kafka)
+	t.Parallel()
+	testSubmissions(t, newClusters(t, embedded.New()), untimed, containers.Kafka)
 }
 
 // Groups a wrong program derived from the one it was given (one per

@@ -1,9 +1,12 @@
 // Copy orders from one topic to another as a consumer group, writing each
 // batch before committing it — and keep going while the broker restarts.
+// Every call that fails while the broker is away is already tried again;
+// what is left to you is knowing when the input has really ended.
 package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"os"
 	"strings"
@@ -29,6 +32,10 @@ func main() {
 		kgo.ConsumeTopics(input),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
+		// A broker that has just restarted may not know its topics for a
+		// moment; by default the client fails a record after 4 such
+		// answers. Keep trying instead.
+		kgo.UnknownTopicRetries(-1),
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -37,6 +44,7 @@ func main() {
 	adm := kadm.NewClient(client)
 	_ = adm // for caughtUp
 
+	copied := 0
 	last := time.Now() // when the last order arrived
 	for {
 		// TODO: this is how the bridge knew it was done — and while the
@@ -50,11 +58,12 @@ func main() {
 		fetches := client.PollFetches(pollCtx)
 		stop()
 		if ctx.Err() != nil {
-			log.Fatal(ctx.Err())
+			log.Fatalf("gave up after %d orders: %v", copied, ctx.Err())
 		}
+		// Errors while the broker is away are passing: log them, poll again.
 		fetches.EachError(func(topic string, p int32, err error) {
-			if pollCtx.Err() == nil {
-				log.Fatalf("reading %s/%d: %v", topic, p, err)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				log.Printf("reading %s/%d: %v (retrying)", topic, p, err)
 			}
 		})
 		var out []*kgo.Record
@@ -65,20 +74,45 @@ func main() {
 			continue
 		}
 		last = time.Now()
-		// franz-go retries a write and a commit through an outage by
-		// itself; a client that gives up sooner needs a loop here.
-		if err := client.ProduceSync(ctx, out...).FirstErr(); err != nil {
-			log.Fatal(err)
+		n := len(out)
+		// Write the whole batch, however many tries it takes; only then
+		// say it is done.
+		retry(ctx, "writing the batch", func() error {
+			var failed []*kgo.Record
+			results := client.ProduceSync(ctx, out...)
+			for _, r := range results {
+				if r.Err != nil {
+					failed = append(failed, r.Record)
+				}
+			}
+			out = failed
+			return results.FirstErr()
+		})
+		retry(ctx, "committing", func() error { return client.CommitUncommittedOffsets(ctx) })
+		copied += n
+	}
+	log.Printf("copied %d orders", copied)
+}
+
+// retry calls do until it succeeds, pausing between tries; only the
+// run's deadline ends it.
+func retry(ctx context.Context, what string, do func() error) {
+	for {
+		err := do()
+		if err == nil {
+			return
 		}
-		if err := client.CommitUncommittedOffsets(ctx); err != nil {
-			log.Fatal(err)
+		log.Printf("%s: %v (retrying)", what, err)
+		select {
+		case <-ctx.Done():
+			log.Fatalf("%s: gave up: %v", what, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 }
 
 // caughtUp reports whether the group has committed the end offset of
-// every partition of topic. A lookup that fails — the broker is away — is
-// "not yet".
+// every partition of topic. A lookup that fails is "not yet".
 func caughtUp(ctx context.Context, adm *kadm.Client, group, topic string) bool {
 	ends, err := adm.ListEndOffsets(ctx, topic)
 	if err != nil || ends.Error() != nil {

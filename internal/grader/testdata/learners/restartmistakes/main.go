@@ -3,9 +3,13 @@
 //
 //   - idle: stops once no order has arrived for 5 s — the rule of the
 //     bridge exercise, which an outage meets.
-//   - "" (none): stops once the group has stayed caught up for 5 s, and
-//     exits on every error the client reports: franz-go retries through
-//     the outage by itself, so this is correct another way.
+//   - "" (none): stops once the group has stayed caught up for 5 s, logs
+//     what a poll reports and tries a failed write or commit again in a
+//     loop of its own, with the client's defaults: correct another way.
+//
+// Exiting on the first error the client reports is a mistake too, but not
+// one a restart shows every time: franz-go retries by itself and only
+// sometimes hands a poll "unable to dial".
 package main
 
 import (
@@ -61,7 +65,7 @@ func main() {
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
 			if pollCtx.Err() == nil {
-				log.Fatalf("reading %s/%d: %v", topic, p, err)
+				log.Printf("reading %s/%d: %v", topic, p, err)
 			}
 		})
 		var out []*kgo.Record
@@ -72,11 +76,21 @@ func main() {
 			continue
 		}
 		since, last = time.Time{}, time.Now()
-		if err := client.ProduceSync(ctx, out...).FirstErr(); err != nil {
-			log.Fatal(err)
+		for {
+			err := client.ProduceSync(ctx, out...).FirstErr()
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			log.Printf("writing: %v (again)", err)
+			time.Sleep(200 * time.Millisecond)
 		}
-		if err := client.CommitUncommittedOffsets(ctx); err != nil {
-			log.Fatal(err)
+		for {
+			err := client.CommitUncommittedOffsets(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			log.Printf("committing: %v (again)", err)
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 }
