@@ -57,24 +57,11 @@ func (s *term) screen() string {
 // waitFor waits until every text is on the screen.
 func (s *term) waitFor(timeout time.Duration, texts ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		scr := s.screen()
-		missing := ""
-		for _, text := range texts {
-			if !strings.Contains(scr, text) {
-				missing = text
-				break
-			}
-		}
-		if missing == "" {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("after %s, %q is not on the screen:\n%s", timeout, missing, scr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	scr, err := tuitest.WaitForText(s.screen, timeout, texts...)
+	if err != nil {
+		s.t.Fatal(err)
 	}
+	return scr
 }
 
 // press types keys one at a time, as a person would.

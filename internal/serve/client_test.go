@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamlab/streamlab/tui/tuitest"
+
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -191,24 +193,11 @@ func (l *learner) waitFor(timeout time.Duration, texts ...string) string {
 }
 
 func (l *learner) waitForErr(timeout time.Duration, texts ...string) (string, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		scr := l.screen()
-		missing := ""
-		for _, text := range texts {
-			if !strings.Contains(scr, text) {
-				missing = text
-				break
-			}
-		}
-		if missing == "" {
-			return scr, nil
-		}
-		if time.Now().After(deadline) {
-			return scr, fmt.Errorf("%s: after %s, %q is not on the screen:\n%s", l.name, timeout, missing, scr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	scr, err := tuitest.WaitForText(l.screen, timeout, texts...)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", l.name, err)
 	}
+	return scr, err
 }
 
 // output is the end of everything the server wrote, escapes and all.

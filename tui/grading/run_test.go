@@ -62,24 +62,11 @@ func (s *screen) text() string {
 // broken view from hanging the test.
 func (s *screen) waitFor(t *testing.T, timeout time.Duration, texts ...string) string {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		scr := s.text()
-		missing := ""
-		for _, text := range texts {
-			if !strings.Contains(scr, text) {
-				missing = text
-				break
-			}
-		}
-		if missing == "" {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%q is not on the screen:\n%s", missing, scr)
-		}
-		time.Sleep(20 * time.Millisecond)
+	scr, err := tuitest.WaitForText(s.text, timeout, texts...)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return scr
 }
 
 // trimScreen drops the blank cells at the ends of the screen's lines and

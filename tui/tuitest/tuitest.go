@@ -360,3 +360,28 @@ func LayoutProblemsOf(markdown, rendered string, margin int) []string {
 	}
 	return out
 }
+
+// WaitForText polls screen until every text is on it, and returns that
+// screen; once timeout has passed it returns the last screen and an error
+// naming the first text still missing. The timeout only keeps a broken
+// view from hanging a test: it is not a speed requirement.
+func WaitForText(screen func() string, timeout time.Duration, texts ...string) (string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		scr := screen()
+		missing := ""
+		for _, text := range texts {
+			if !strings.Contains(scr, text) {
+				missing = text
+				break
+			}
+		}
+		if missing == "" {
+			return scr, nil
+		}
+		if time.Now().After(deadline) {
+			return scr, fmt.Errorf("after %s, %q is not on the screen:\n%s", timeout, missing, scr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
