@@ -100,23 +100,11 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			class, err := gradebook.Gather(cmd.Context(), gradebook.Sources{
-				Dir: dir, List: list, Repos: repos, Out: out,
-				Cloned: func(s gradebook.Submission) {
-					if s.Problem != "" {
-						fmt.Fprintf(a.stderr, "not cloned: %s: %s\n", s.Name, s.Problem)
-						return
-					}
-					fmt.Fprintf(a.stderr, "cloned %s: %s at %.12s\n", s.Name, s.Source, s.Commit)
-				},
-			})
+			class, err := a.gather(cmd, gradebook.Sources{Dir: dir, List: list, Repos: repos, Out: out})
 			if err != nil {
-				return refuse("%v", err)
+				return err
 			}
 			defer class.Close()
-			for _, n := range class.Notes {
-				fmt.Fprintln(a.stderr, "note:", n)
-			}
 			subs := class.Submissions
 			if jobs == 0 {
 				jobs = gradebook.DefaultJobs()
@@ -154,4 +142,24 @@ Exit codes:
 	_ = cmd.MarkFlagFilename("repos")
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
+}
+
+// gather collects the class's submissions, cloning repositories, and tells
+// stderr what it cloned and what it left out.
+func (a *app) gather(cmd *cobra.Command, src gradebook.Sources) (*gradebook.Class, error) {
+	src.Cloned = func(s gradebook.Submission) {
+		if s.Problem != "" {
+			fmt.Fprintf(a.stderr, "not cloned: %s: %s\n", s.Name, s.Problem)
+			return
+		}
+		fmt.Fprintf(a.stderr, "cloned %s: %s at %.12s\n", s.Name, s.Source, s.Commit)
+	}
+	class, err := gradebook.Gather(cmd.Context(), src)
+	if err != nil {
+		return nil, refuse("%v", err)
+	}
+	for _, n := range class.Notes {
+		fmt.Fprintln(a.stderr, "note:", n)
+	}
+	return class, nil
 }

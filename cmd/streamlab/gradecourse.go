@@ -46,21 +46,11 @@ func (a *app) gradeCourse(cmd *cobra.Command, src gradebook.Sources, exercises s
 	if exercises != "" && len(chosen) == 0 {
 		return usage("--exercises names no exercise: give ids separated by commas, e.g. kafka/create-topic,kafka/keyed-producer")
 	}
-	src.Cloned = func(s gradebook.Submission) {
-		if s.Problem != "" {
-			fmt.Fprintf(a.stderr, "not cloned: %s: %s\n", s.Name, s.Problem)
-			return
-		}
-		fmt.Fprintf(a.stderr, "cloned %s: %s at %.12s\n", s.Name, s.Source, s.Commit)
-	}
-	class, err := gradebook.Gather(cmd.Context(), src)
+	class, err := a.gather(cmd, src)
 	if err != nil {
-		return refuse("%v", err)
+		return err
 	}
 	defer class.Close()
-	for _, n := range class.Notes {
-		fmt.Fprintln(a.stderr, "note:", n)
-	}
 	if opts.Jobs == 0 {
 		opts.Jobs = gradebook.DefaultJobs()
 	}
