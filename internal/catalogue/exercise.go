@@ -71,6 +71,12 @@ func (s Spec) Kinds() []containers.Kind {
 // Uses reports whether the exercise needs a cluster of kind k.
 func (s Spec) Uses(k containers.Kind) bool { return slices.Contains(s.Kinds(), k) }
 
+// RestartsBroker reports whether a fault of the exercise restarts its
+// Kafka broker, which only a cluster started for the check allows.
+func (s Spec) RestartsBroker() bool {
+	return slices.ContainsFunc(s.Faults, func(f Fault) bool { return f.Kill == "broker" })
+}
+
 // MaxScore is the sum of the checks' points.
 func (s Spec) MaxScore() int {
 	n := 0

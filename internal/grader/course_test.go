@@ -133,10 +133,6 @@ func restartableLocal(t testing.TB) containers.Cluster {
 	return restartable.cl
 }
 
-func restartsBroker(ex *catalogue.Exercise) bool {
-	return slices.ContainsFunc(ex.Faults, func(f catalogue.Fault) bool { return f.Kill == "broker" })
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, cl := range shared.started {
@@ -171,7 +167,7 @@ func onKinds(ex *catalogue.Exercise, kinds []containers.Kind) bool {
 // gradeOn grades ex on the clusters of cs it needs.
 func gradeOn(t *testing.T, cs *clusters, ex *catalogue.Exercise, dir, run string) result.Result {
 	t.Helper()
-	if cs.shared && restartsBroker(ex) && len(ex.Kinds()) == 1 {
+	if cs.shared && ex.RestartsBroker() && len(ex.Kinds()) == 1 {
 		cl := restartableLocal(t)
 		defer restartable.mu.Unlock()
 		return grade(t, cl, ex, dir, run)

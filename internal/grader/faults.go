@@ -87,7 +87,7 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 		pending: make([]*firing, n), fired: make([]*firing, len(ex.Faults)), over: make(chan struct{})}
 	f.deadline = f.began.Add(ex.Timeout)
 	f.stop = stop
-	if hasBrokerFault(ex.Faults) {
+	if ex.RestartsBroker() {
 		r, err := g.restarter()
 		if err != nil {
 			return f.refused(err)

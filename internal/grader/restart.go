@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/streamlab/streamlab/containers"
-	"github.com/streamlab/streamlab/internal/catalogue"
 )
 
 // A kill: broker fault restarts the cluster's broker while the program
@@ -17,15 +16,6 @@ import (
 // restartLimit is how long a restarted broker may take to answer again
 // before the run is the cluster's error.
 const restartLimit = 2 * time.Minute
-
-func hasBrokerFault(faults []catalogue.Fault) bool {
-	for _, f := range faults {
-		if f.Kill == "broker" {
-			return true
-		}
-	}
-	return false
-}
 
 // restarter is the run's cluster as a broker restarter, or an error that
 // says, in a learner's words, why this cluster cannot be restarted.
