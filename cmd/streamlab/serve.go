@@ -26,6 +26,7 @@ import (
 type serveFlags struct {
 	addr, data, allow, passcodeFile, kinds, editor string
 	maxChecks                                      int
+	users                                          bool
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -48,10 +49,17 @@ workshop's passcode (--passcode-file, or STREAMLAB_SERVE_PASSCODE). Any
 other key is refused before the course opens.
 
 e opens the learner's file in an editor on this machine (--editor, else
-$EDITOR, else rvim, vim -Z, nano --restricted or vi, whichever is here).`,
+$EDITOR, else rvim, vim -Z, nano --restricted or vi, whichever is here).
+
+--users (as root) makes a Unix user for every learner on their first
+visit (streamlab-NAME) and runs their builds, programs and editor as it:
+one learner's program can then neither read nor change another's
+workspace, nor anyone's progress. The data folder must be one other users
+may pass through, such as /srv/streamlab.`,
 		Example: `  streamlab cluster up --cluster local --kinds kafka
   streamlab serve --kinds kafka --allow class-keys.txt
   STREAMLAB_SERVE_PASSCODE=kafka-rocks streamlab serve --ssh :2222
+  sudo streamlab serve --users --data /srv/streamlab --allow class-keys.txt
   ssh -p 2222 localhost                      # a learner`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context(), f) }),
@@ -64,6 +72,7 @@ $EDITOR, else rvim, vim -Z, nano --restricted or vi, whichever is here).`,
 	fl.StringVar(&f.kinds, "kinds", "kafka,pulsar", "the clusters to start or find: kafka, pulsar or kafka,pulsar")
 	fl.StringVar(&f.editor, "editor", "", "the editor e runs, with its arguments (default $EDITOR, else rvim, vim -Z, nano --restricted or vi)")
 	fl.IntVar(&f.maxChecks, "max-checks", defaultMaxChecks(), "how many checks run at once; the others wait in line")
+	fl.BoolVar(&f.users, "users", false, "give every learner a Unix user of their own and run their programs and editor as it (needs root)")
 	_ = cmd.RegisterFlagCompletionFunc("kinds", fixedCompletions("kafka,pulsar", "kafka", "pulsar"))
 	_ = cmd.MarkFlagDirname("data")
 	_ = cmd.MarkFlagFilename("allow")
@@ -108,8 +117,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err != nil {
 		return refuse("%v", err)
 	}
-	if os.Geteuid() == 0 {
-		fmt.Fprintln(a.stderr, "warning: serve runs as root, so every learner's program and editor runs as root too; run it as an ordinary user made for the workshop (README: Workshops over SSH)")
+	if os.Geteuid() == 0 && !f.users {
+		fmt.Fprintln(a.stderr, "warning: serve runs as root, so every learner's program and editor runs as root too: add --users to run each learner's as a user of their own, or run serve as an ordinary user made for the workshop (README: Workshops over SSH)")
 	}
 	data := f.data
 	if data == "" {
@@ -172,7 +181,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	srv, err := serve.New(serve.Options{
 		Content: streamlab.Content, Module: workspace.ModuleFrom(streamlab.GoMod, streamlab.GoSum),
 		Data: data, Allow: f.allow, Passcode: passcode, Clusters: clusters,
-		MaxChecks: f.maxChecks, Editor: editor, Logger: logger, Watch: wopts,
+		MaxChecks: f.maxChecks, Editor: editor, Logger: logger, Watch: wopts, Users: f.users,
 		Session: func(_ string, o *course.Options) {
 			if pub != nil {
 				pub.Attach(o)

@@ -14,6 +14,7 @@ import (
 	"github.com/streamlab/streamlab/internal/catalogue"
 	"github.com/streamlab/streamlab/internal/grader"
 	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/runner"
 )
 
 // CheckRequest is one check of one exercise.
@@ -120,7 +121,7 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	}
 	res := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Others: others, Provider: choice.Provider.Name(),
-		Seed: req.Seed, Keep: req.Leave || keepRuns, Prefix: prefix, ProgramCache: req.ProgramCache,
+		Seed: req.Seed, Keep: req.Leave || keepRuns, Prefix: prefix, ProgramCache: s.programCache(req.ProgramCache), As: s.as(req),
 		Events: func(e grader.Event) {
 			if e.Vars != nil && keepRuns && !req.Leave {
 				s.keep(&Run{Exercise: ex, Cluster: cl, Others: others, Values: e.Vars, Started: time.Now()})
@@ -144,7 +145,8 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 		s.log.Warn("recording progress", "err", err)
 	}
 	if res.Status == result.Pass && s.ws.Exists() {
-		if _, err := s.ws.Reveal(ex); err != nil {
+		var dir string
+		if err := s.reveal(ex, &dir); err != nil {
 			s.log.Warn("writing the solution", "exercise", ex.ID, "err", err)
 		}
 	}
@@ -170,9 +172,28 @@ func (s *Session) Prebuild(ctx context.Context, ex *catalogue.Exercise) {
 	if moduleRoot(dir) == "" {
 		return
 	}
-	if err := grader.Prebuild(ctx, ex, dir, ""); err != nil {
+	if err := grader.Prebuild(ctx, ex, dir, s.programCache(""), s.opts.As); err != nil {
 		s.log.Debug("prebuild", "exercise", ex.ID, "err", err)
 	}
+}
+
+// as is the account a check's program runs as: the learner's, unless the
+// program is not theirs (GradeOnly).
+func (s *Session) as(req CheckRequest) *runner.Account {
+	if req.GradeOnly {
+		return nil
+	}
+	return s.opts.As
+}
+
+// programCache is where a check builds its program: the one asked for,
+// else, for a learner with an account, a folder in the account's home
+// (only the account may write where it builds), else the user's cache.
+func (s *Session) programCache(asked string) string {
+	if asked != "" || s.opts.As == nil {
+		return asked
+	}
+	return filepath.Join(s.opts.As.Home, ".cache", "streamlab", "programs")
 }
 
 // programDir is the folder a check runs in, after making sure a program

@@ -29,6 +29,7 @@ import (
 	"github.com/streamlab/streamlab/internal/inspect"
 	"github.com/streamlab/streamlab/internal/progress"
 	"github.com/streamlab/streamlab/internal/result"
+	"github.com/streamlab/streamlab/internal/runner"
 	"github.com/streamlab/streamlab/internal/workspace"
 )
 
@@ -60,6 +61,10 @@ type Options struct {
 	// checks. It runs on the checking goroutine before Check returns, so
 	// it must not block: anything that needs the network is queued.
 	OnCheck func(Checked)
+	// As, when set, is the learner's own Unix user (`serve --users`): the
+	// session writes into the workspace with its permissions, and builds
+	// and runs the learner's programs as it, in its home's cache.
+	As *runner.Account
 }
 
 // Checked is the outcome of one check of the session's learner's own

@@ -25,7 +25,12 @@ func (s *Session) Init() (workspace.InitReport, error) {
 	if clone, in := workspace.InSource(s.ws.Root); in {
 		return workspace.InitReport{}, &UsageError{fmt.Sprintf("%s is inside the course source (%s), which streamlab never changes: choose a folder outside it, e.g. `streamlab init %s`", s.ws.Root, clone, workspace.DefaultRoot())}
 	}
-	return s.ws.Init(s.cat)
+	var rep workspace.InitReport
+	err := s.opts.As.Do(func() (err error) {
+		rep, err = s.ws.Init(s.cat)
+		return err
+	})
+	return rep, err
 }
 
 // Legacy finds a clone of the course, at or above the current folder,
@@ -46,7 +51,12 @@ func (s *Session) Import(l *workspace.Legacy) ([]string, error) {
 			return nil, err
 		}
 	}
-	return s.ws.Import(l, s.cat)
+	var files []string
+	err := s.opts.As.Do(func() (err error) {
+		files, err = s.ws.Import(l, s.cat)
+		return err
+	})
+	return files, err
 }
 
 // Hint marks one more hint of an exercise as used and returns how many
@@ -90,8 +100,11 @@ func (s *Session) Reset(ctx context.Context, id string) (ResetReport, error) {
 		return ResetReport{}, &UsageError{fmt.Sprintf("there is no workspace at %s yet: run `streamlab init` to create it", s.ws.Root)}
 	}
 	rep := ResetReport{Dir: s.ws.ExerciseDir(ex)}
-	var err error
-	if rep.Backup, err = s.ws.Reset(ex); err != nil {
+	err := s.opts.As.Do(func() (err error) {
+		rep.Backup, err = s.ws.Reset(ex)
+		return err
+	})
+	if err != nil {
 		return rep, err
 	}
 	if err := s.RemoveRun(ctx, id); err != nil {
@@ -179,11 +192,20 @@ func (s *Session) GiveUp(id string) ([]SolutionFile, string, error) {
 	}
 	var dir string
 	if s.ws.Exists() {
-		var err error
-		if dir, err = s.ws.Reveal(ex); err != nil {
+		if err := s.reveal(ex, &dir); err != nil {
 			return nil, "", err
 		}
 	}
 	files, err := s.Solution(id)
 	return files, dir, err
+}
+
+// reveal writes an exercise's solution into the workspace, with the
+// learner's permissions when they have an account, and sets *dir to
+// where it went.
+func (s *Session) reveal(ex *catalogue.Exercise, dir *string) error {
+	return s.opts.As.Do(func() (err error) {
+		*dir, err = s.ws.Reveal(ex)
+		return err
+	})
 }

@@ -156,7 +156,7 @@ func (f *fleet) instance(ctx context.Context, i int) {
 		if f.g.req.Exercise.Timeout > 0 {
 			left = max(time.Until(f.deadline), time.Millisecond)
 		}
-		p, err := runner.Start(ctx, runner.Command{Shell: f.shell, Dir: f.g.req.Dir, Env: env, Timeout: left, Line: line})
+		p, err := runner.Start(ctx, runner.Command{Shell: f.shell, Dir: f.g.req.Dir, Env: env, Timeout: left, Line: line, As: f.g.req.As})
 		if err != nil {
 			f.mu.Lock()
 			f.runs[i] = append(f.runs[i], runner.Result{ExitCode: -1, Output: err.Error()})

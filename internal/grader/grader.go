@@ -45,6 +45,10 @@ type Request struct {
 	// ProgramCache holds built programs, one stable path per program
 	// folder; "" is the user's cache folder.
 	ProgramCache string
+	// As, when set, builds and runs the program as that user rather than
+	// streamlab's own (`serve --users`: each learner's programs run as
+	// the learner). ProgramCache must then be a folder the user may write.
+	As *runner.Account
 }
 
 // Stage of a run, reported as it happens.
@@ -135,9 +139,17 @@ func (g *run) execute(ctx context.Context) {
 	}
 	g.tmp = tmp
 	defer os.RemoveAll(tmp)
+	if g.req.As != nil {
+		// The program, run as another user, reads its input files here;
+		// streamlab's user alone writes them.
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			g.infra("opening the run's folder to the program: %v", err)
+			return
+		}
+	}
 	g.program = filepath.Join(tmp, "program")
 	if g.req.Run == "" && ex.Build != "" {
-		bp, err := openProgram(g.req.ProgramCache, g.req.Dir)
+		bp, err := openProgram(g.req.ProgramCache, g.req.Dir, g.req.As)
 		if err != nil {
 			g.infra("preparing the build: %v", err)
 			return
@@ -250,7 +262,7 @@ func (g *run) build(ctx context.Context) bool {
 	if limit == 0 {
 		limit = 5 * time.Minute
 	}
-	res, err := runner.Run(ctx, runner.Command{Shell: ex.Build, Dir: g.req.Dir, Env: g.programEnv(), Timeout: limit, Line: g.line})
+	res, err := runner.Run(ctx, runner.Command{Shell: ex.Build, Dir: g.req.Dir, Env: g.programEnv(), Timeout: limit, Line: g.line, As: g.req.As})
 	g.res.Timings.Build = res.Duration
 	if err != nil {
 		g.infra("%v", err)

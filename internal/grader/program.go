@@ -29,17 +29,22 @@ type builtProgram struct {
 }
 
 // openProgram locks the build folder of dir under root (the user's cache
-// when root is "").
-func openProgram(root, dir string) (*builtProgram, error) {
+// when root is ""). With an account, the folder is the account's to
+// write: it is made and opened with the account's permissions.
+func openProgram(root, dir string, as *runner.Account) (*builtProgram, error) {
 	root, folder, err := programFolder(root, dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(folder, 0o755); err != nil {
-		return nil, err
-	}
-	prune(root, folder)
-	f, err := os.OpenFile(filepath.Join(folder, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	var f *os.File
+	err = as.Do(func() error {
+		if err := os.MkdirAll(folder, 0o755); err != nil {
+			return err
+		}
+		prune(root, folder)
+		f, err = os.OpenFile(filepath.Join(folder, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -115,15 +120,15 @@ func prune(root, keep string) {
 // time) happens before the key press rather than after. Only the default
 // Go build is done ahead: a spec's own build command may need what only
 // a run has. A failed build is not reported: the check will report it.
-func Prebuild(ctx context.Context, ex *catalogue.Exercise, dir, cache string) error {
+func Prebuild(ctx context.Context, ex *catalogue.Exercise, dir, cache string, as *runner.Account) error {
 	if ex.Build != catalogue.DefaultBuild {
 		return nil
 	}
-	bp, err := openProgram(cache, dir)
+	bp, err := openProgram(cache, dir, as)
 	if err != nil {
 		return err
 	}
 	defer bp.Close()
-	_, err = runner.Run(ctx, runner.Command{Shell: ex.Build, Dir: dir, Env: []string{"STREAMLAB_PROGRAM=" + bp.Path}, Timeout: 5 * time.Minute})
+	_, err = runner.Run(ctx, runner.Command{Shell: ex.Build, Dir: dir, Env: []string{"STREAMLAB_PROGRAM=" + bp.Path}, Timeout: 5 * time.Minute, As: as})
 	return err
 }

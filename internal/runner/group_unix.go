@@ -16,11 +16,11 @@ type group struct {
 	cmd *exec.Cmd
 }
 
-func startGroup(shell, dir string, env []string, out *os.File) (program, error) {
+func startGroup(shell, dir string, env []string, as *Account, out *os.File) (program, error) {
 	cmd := exec.Command("/bin/sh", "-c", shell)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: as.Credential()}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -51,4 +51,14 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// Credential is the account's, for a process that starts as it: its user,
+// its group and no supplementary groups (streamlab's must not come along).
+// nil, for no account, leaves the process streamlab's.
+func (a *Account) Credential() *syscall.Credential {
+	if a == nil {
+		return nil
+	}
+	return &syscall.Credential{Uid: a.UID, Gid: a.GID, Groups: []uint32{}}
 }

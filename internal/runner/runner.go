@@ -28,6 +28,9 @@ type Command struct {
 	MaxBytes int64
 	// Line, if set, receives each line of output as it is written.
 	Line func(string)
+	// As, when set, runs the program as that user instead of streamlab's
+	// own (see Account); streamlab must be root.
+	As *Account
 }
 
 // Result is how the run ended.
@@ -133,7 +136,11 @@ func Start(ctx context.Context, c Command) (*Process, error) {
 	out := &capture{keep: c.KeepBytes, max: c.MaxBytes, line: c.Line, flood: make(chan struct{})}
 
 	began := time.Now()
-	p, err := start(c.Shell, c.Dir, programEnviron(c.Env), w)
+	env := programEnviron(c.Env)
+	if c.As != nil {
+		env = c.As.environ(env)
+	}
+	p, err := start(c.Shell, c.Dir, env, c.As, w)
 	w.Close()
 	if err != nil {
 		r.Close()

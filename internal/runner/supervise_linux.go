@@ -50,8 +50,8 @@ const (
 )
 
 func init() {
-	if len(os.Args) == 2 && os.Args[0] == supervisorArg0 && os.Getenv(supervisorEnv) == "1" {
-		os.Exit(supervise(os.Args[1]))
+	if (len(os.Args) == 2 || len(os.Args) == 3) && os.Args[0] == supervisorArg0 && os.Getenv(supervisorEnv) == "1" {
+		os.Exit(supervise(os.Args[1], os.Args[2:]))
 	}
 }
 
@@ -73,17 +73,17 @@ type supervised struct {
 	hard     *time.Timer
 }
 
-func start(shell, dir string, env []string, out *os.File) (program, error) {
-	s, err := startSupervised(shell, dir, env, out)
+func start(shell, dir string, env []string, as *Account, out *os.File) (program, error) {
+	s, err := startSupervised(shell, dir, env, as, out)
 	if errors.Is(err, errNoSupervisor) {
-		return startGroup(shell, dir, env, out)
+		return startGroup(shell, dir, env, as, out)
 	}
 	return s, err
 }
 
 var errNoSupervisor = errors.New("cannot start the supervisor")
 
-func startSupervised(shell, dir string, env []string, out *os.File) (*supervised, error) {
+func startSupervised(shell, dir string, env []string, as *Account, out *os.File) (*supervised, error) {
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoSupervisor, err)
@@ -94,9 +94,15 @@ func startSupervised(shell, dir string, env []string, out *os.File) (*supervised
 		ctlW.Close()
 		return nil, fmt.Errorf("%w: %v", errNoSupervisor, err)
 	}
+	args := []string{supervisorArg0, shell}
+	if as != nil {
+		// The supervisor stays streamlab's user, so that it can stop
+		// whatever the program starts; only sh takes the account's.
+		args = append(args, fmt.Sprintf("%d:%d", as.UID, as.GID))
+	}
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
-		Args:        []string{supervisorArg0, shell},
+		Args:        args,
 		Dir:         dir,
 		Env:         append(env[:len(env):len(env)], supervisorEnv+"=1"),
 		Stdin:       ctlR,
@@ -180,10 +186,20 @@ func (s *supervised) kill() {
 }
 
 // supervise is the supervisor's whole life: it returns its exit code.
-func supervise(shell string) int {
+// as is empty, or holds "UID:GID", the account sh runs as.
+func supervise(shell string, as []string) int {
 	os.Unsetenv(supervisorEnv)
 	status := os.NewFile(3, "status")
 	syscall.CloseOnExec(3)
+	var sys *syscall.SysProcAttr
+	if len(as) == 1 {
+		var uid, gid uint32
+		if _, err := fmt.Sscanf(as[0], "%d:%d", &uid, &gid); err != nil {
+			fmt.Fprintf(status, "fail the account %q: %v\n", as[0], err)
+			return 127
+		}
+		sys = &syscall.SysProcAttr{Credential: (&Account{UID: uid, GID: gid}).Credential()}
+	}
 	// The program may signal its process group, which the supervisor
 	// shares, or its parent; only streamlab, through the control pipe,
 	// stops the supervisor. Caught rather than ignored, so that sh starts
@@ -205,6 +221,7 @@ func supervise(shell string) int {
 	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", shell}, &os.ProcAttr{
 		Env:   os.Environ(),
 		Files: []*os.File{null, os.Stdout, os.Stderr},
+		Sys:   sys,
 	})
 	null.Close()
 	if err != nil {

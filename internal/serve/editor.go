@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/streamlab/streamlab/internal/runner"
 )
 
 // Editors a server offers when the instructor names none, best first.
@@ -46,18 +48,25 @@ func ChooseEditor(given string) ([]string, error) {
 // environment is made from scratch: the server's holds the workshop's
 // secrets, and an editor can print its environment. When ctx ends (the
 // learner's connection ended, or the server stops) the editor hears a
-// hangup, as from a closed terminal, and is killed if it lingers.
-func editorCommand(ctx context.Context, editor []string, file, home, term string, tty *os.File) *exec.Cmd {
+// hangup, as from a closed terminal, and is killed if it lingers. With
+// an account (serve --users) the editor is the learner's: it runs as
+// their user, at home in their home, so a command it offers can reach
+// nothing of anyone else's.
+func editorCommand(ctx context.Context, editor []string, file, home, term string, tty *os.File, as *runner.Account) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, editor[0], append(editor[1:], file)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGHUP) }
 	cmd.WaitDelay = 5 * time.Second
+	if as != nil {
+		home = as.Home
+	}
 	cmd.Env = []string{"HOME=" + home, "TERM=" + term, "LANG=C.UTF-8"}
 	if p := os.Getenv("PATH"); p != "" {
 		cmd.Env = append(cmd.Env, "PATH="+p)
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: as.Credential()}
 	if tty != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
 	}
 	return cmd
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/streamlab/streamlab/containers/external"
 	"github.com/streamlab/streamlab/internal/config"
 	"github.com/streamlab/streamlab/internal/course"
+	"github.com/streamlab/streamlab/internal/runner"
 	"github.com/streamlab/streamlab/internal/workspace"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/watch"
@@ -69,6 +70,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Watch tunes watch mode, as for `streamlab`.
 	Watch watch.Options
+	// Users gives every learner a Unix user of their own and runs their
+	// programs, builds and editor as it (users.go); the server must run
+	// as root.
+	Users bool
 	// Session, when set, adjusts each learner's session options before
 	// it opens (name is the learner): the place for hooks such as a class
 	// view's OnCheck.
@@ -88,7 +93,8 @@ type Server struct {
 	sessions sync.Map // ssh.Session -> *conn, from connect to program
 
 	mu       sync.Mutex
-	conns    map[string]*conn // by learner: the one connection each may have
+	conns    map[string]*conn           // by learner: the one connection each may have
+	accounts map[string]*runner.Account // by learner, with Options.Users
 	closing  bool
 	handlers sync.WaitGroup
 }
@@ -117,12 +123,13 @@ type Paths struct {
 	Root      string // Data/learners/NAME
 	Workspace string
 	State     string
+	Home      string // the learner's user's home, with Options.Users
 }
 
 // LearnerPaths lays out a learner's folders under a server's data folder.
 func LearnerPaths(data, name string) Paths {
 	root := filepath.Join(data, "learners", name)
-	return Paths{Root: root, Workspace: filepath.Join(root, "workspace"), State: filepath.Join(root, "state")}
+	return Paths{Root: root, Workspace: filepath.Join(root, "workspace"), State: filepath.Join(root, "state"), Home: filepath.Join(root, "home")}
 }
 
 // New prepares a server: the data folder, the host key (made on the first
@@ -144,15 +151,25 @@ func New(opts Options) (*Server, error) {
 		}
 		opts.Editor = e
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Data, "learners"), 0o700); err != nil {
-		return nil, fmt.Errorf("the data folder: %w", err)
-	}
 	// Learners' folders, the registered keys and the host key are the
-	// server's alone.
-	if err := os.Chmod(opts.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("the data folder: %w", err)
+	// server's alone; with users of their own, learners' programs may
+	// pass through the folders above their workspaces, never list them.
+	mode := os.FileMode(0o700)
+	if opts.Users {
+		if err := checkUsers(opts.Data); err != nil {
+			return nil, err
+		}
+		mode = 0o711
 	}
-	s := &Server{opts: opts, log: opts.Logger, queue: NewQueue(opts.MaxChecks), conns: map[string]*conn{}}
+	for _, d := range []string{opts.Data, filepath.Join(opts.Data, "learners")} {
+		if err := os.MkdirAll(d, mode); err != nil {
+			return nil, fmt.Errorf("the data folder: %w", err)
+		}
+		if err := os.Chmod(d, mode); err != nil {
+			return nil, fmt.Errorf("the data folder: %w", err)
+		}
+	}
+	s := &Server{opts: opts, log: opts.Logger, queue: NewQueue(opts.MaxChecks), conns: map[string]*conn{}, accounts: map[string]*runner.Account{}}
 	var err error
 	s.keys, err = LoadKeys(opts.Allow, filepath.Join(opts.Data, "registered_keys"), func(err error) {
 		s.log.Warn("allow-list", "err", err)
@@ -184,6 +201,15 @@ func New(opts Options) (*Server, error) {
 	)
 	if err != nil {
 		return nil, fmt.Errorf("the SSH server: %w", err)
+	}
+	// The folder is open to passing learners with --users, so the host
+	// key must be closed by its own mode; and the key's maker closes the
+	// folder it writes in, so it is opened again.
+	if err := os.Chmod(hostKey, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the host key: %w", err)
+	}
+	if err := os.Chmod(opts.Data, mode); err != nil {
+		return nil, fmt.Errorf("the data folder: %w", err)
 	}
 	if len(s.ssh.HostSigners) > 0 {
 		s.hostKey = gossh.FingerprintSHA256(s.ssh.HostSigners[0].PublicKey())
@@ -298,7 +324,13 @@ func (s *Server) connect(next ssh.Handler) ssh.Handler {
 		defer s.drop(c)
 		defer c.cancel()
 
-		cs, err := s.open(name, log)
+		acct, err := s.learnerAccount(name)
+		if err != nil {
+			log.Error("the learner's user", "err", err)
+			wish.Fatalln(sess, "streamlab: your account on the server could not be set up; tell your instructor")
+			return
+		}
+		cs, err := s.open(name, acct, log)
 		if err != nil {
 			log.Error("opening the session", "err", err)
 			wish.Fatalln(sess, "streamlab: your course could not be opened: "+err.Error())
@@ -308,7 +340,7 @@ func (s *Server) connect(next ssh.Handler) ssh.Handler {
 		model := tui.New(c.ctx, tui.Options{
 			Session: cs, Logger: log, Watch: s.opts.Watch,
 			Editor: func(file string) *exec.Cmd {
-				return editorCommand(c.ctx, s.opts.Editor, file, paths.Workspace, pty.Term, tty)
+				return editorCommand(c.ctx, s.opts.Editor, file, paths.Workspace, pty.Term, tty, acct)
 			},
 		})
 		c.mu.Lock()
@@ -422,12 +454,26 @@ func (c *conn) end(why string) {
 	}
 }
 
+// learnerAccount is the learner's Unix user with Options.Users, else nil.
+func (s *Server) learnerAccount(name string) (*runner.Account, error) {
+	if !s.opts.Users {
+		return nil, nil
+	}
+	return s.account(name)
+}
+
 // open opens a learner's course session on their own folders, creating
-// their workspace on their first visit.
-func (s *Server) open(name string, log *slog.Logger) (*course.Session, error) {
+// their workspace on their first visit. acct, when not nil, is the
+// learner's own user (Options.Users).
+func (s *Server) open(name string, acct *runner.Account, log *slog.Logger) (*course.Session, error) {
 	p := LearnerPaths(s.opts.Data, name)
 	for _, d := range []string{p.Root, p.State} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if acct != nil {
+		if err := os.Chmod(p.Root, 0o711); err != nil {
 			return nil, err
 		}
 	}
@@ -437,7 +483,7 @@ func (s *Server) open(name string, log *slog.Logger) (*course.Session, error) {
 		// reset clears what earlier runs left on them.
 		Config:   config.Config{Cluster: "external", Learner: name, Workspace: p.Workspace},
 		StateDir: p.State, KeepRuns: true, Gate: s.queue, Logger: log,
-		Choose: s.choose,
+		Choose: s.choose, As: acct,
 	}
 	if s.opts.Session != nil {
 		s.opts.Session(name, &o)
