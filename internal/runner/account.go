@@ -15,6 +15,35 @@ type Account struct {
 	// Home is the user's home folder: HOME, and where the go command
 	// keeps its module and build caches for the account.
 	Home string
+	// MaxProcs caps the processes and threads the user has at once,
+	// across all its programs (RLIMIT_NPROC counts by user): a fork bomb
+	// stops there instead of taking the machine every learner shares.
+	// 0 is DefaultMaxProcs.
+	MaxProcs int
+	// MaxFileBytes caps the size of any one file its programs write, so
+	// that a program cannot fill the disk everyone's work is on with one
+	// file. 0 is DefaultMaxFileBytes.
+	MaxFileBytes int64
+}
+
+const (
+	// DefaultMaxProcs leaves room for a JVM client's threads and a
+	// parallel go build, several times over.
+	DefaultMaxProcs = 1024
+	// DefaultMaxFileBytes is far beyond what any exercise writes.
+	DefaultMaxFileBytes = 1 << 30
+)
+
+// limits are the account's caps, defaults filled in.
+func (a *Account) limits() (procs int, fileBytes int64) {
+	procs, fileBytes = a.MaxProcs, a.MaxFileBytes
+	if procs <= 0 {
+		procs = DefaultMaxProcs
+	}
+	if fileBytes <= 0 {
+		fileBytes = DefaultMaxFileBytes
+	}
+	return procs, fileBytes
 }
 
 // homeNames are the variables that point into the home of whoever

@@ -122,3 +122,45 @@ func processesOf(t *testing.T, uid uint32) []string {
 	}
 	return pids
 }
+
+// An account's programs share a cap on processes, so a fork bomb stops
+// there, and a cap on a file's size; the runner still stops them all.
+func TestAccountLimits(t *testing.T) {
+	needRoot(t)
+	dir := openDir(t)
+	if err := os.Chown(dir, int(stranger.UID), int(stranger.GID)); err != nil {
+		t.Fatal(err)
+	}
+	a := *stranger
+	a.Home, a.MaxProcs, a.MaxFileBytes = dir, 40, 1<<20
+	// sh gives up at the first fork refused; each child that started
+	// left a line.
+	res, err := Run(context.Background(), Command{
+		Shell: `i=0; while [ $i -lt 200 ]; do sh -c 'echo >> started; exec sleep 30' & i=$((i+1)); done; wait`,
+		Dir:   dir, Timeout: 20 * time.Second, As: &a,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "started"))
+	n := strings.Count(string(b), "\n")
+	t.Logf("%d processes started before the cap refused one", n)
+	if n == 0 || n >= 40 || res.Success() {
+		t.Errorf("the account started %d processes with a cap of 40 (%s):\n%s", n, res.Describe(0), res.Output)
+	}
+	if pids := processesOf(t, stranger.UID); len(pids) > 0 {
+		t.Fatalf("processes of the account left running: %v", pids)
+	}
+
+	res, err = Run(context.Background(), Command{Shell: `head -c 3000000 /dev/zero > big`, Dir: dir, Timeout: 20 * time.Second, As: &a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != 1<<20 || res.Success() {
+		t.Errorf("with a cap of 1 MiB a file of 3 MB ended %s at %d bytes", res.Describe(0), fi.Size())
+	}
+}

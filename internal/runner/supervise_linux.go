@@ -98,7 +98,8 @@ func startSupervised(shell, dir string, env []string, as *Account, out *os.File)
 	if as != nil {
 		// The supervisor stays streamlab's user, so that it can stop
 		// whatever the program starts; only sh takes the account's.
-		args = append(args, fmt.Sprintf("%d:%d", as.UID, as.GID))
+		procs, fileBytes := as.limits()
+		args = append(args, fmt.Sprintf("%d:%d:%d:%d", as.UID, as.GID, procs, fileBytes))
 	}
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
@@ -186,7 +187,8 @@ func (s *supervised) kill() {
 }
 
 // supervise is the supervisor's whole life: it returns its exit code.
-// as is empty, or holds "UID:GID", the account sh runs as.
+// as is empty, or holds "UID:GID:PROCS:FILEBYTES", the account sh runs as
+// and its limits.
 func supervise(shell string, as []string) int {
 	os.Unsetenv(supervisorEnv)
 	status := os.NewFile(3, "status")
@@ -194,9 +196,21 @@ func supervise(shell string, as []string) int {
 	var sys *syscall.SysProcAttr
 	if len(as) == 1 {
 		var uid, gid uint32
-		if _, err := fmt.Sscanf(as[0], "%d:%d", &uid, &gid); err != nil {
+		var procs, fileBytes uint64
+		if _, err := fmt.Sscanf(as[0], "%d:%d:%d:%d", &uid, &gid, &procs, &fileBytes); err != nil {
 			fmt.Fprintf(status, "fail the account %q: %v\n", as[0], err)
 			return 127
+		}
+		// Limits are inherited across fork and exec; the supervisor, still
+		// root, is not held by them, the account's processes are.
+		for _, l := range []struct {
+			res int
+			max uint64
+		}{{unix.RLIMIT_NPROC, procs}, {unix.RLIMIT_FSIZE, fileBytes}} {
+			if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: l.max, Max: l.max}); err != nil {
+				fmt.Fprintf(status, "fail limiting the account's programs: %v\n", err)
+				return 127
+			}
 		}
 		sys = &syscall.SysProcAttr{Credential: (&Account{UID: uid, GID: gid}).Credential()}
 	}

@@ -33,10 +33,11 @@ import (
 //	      home/               NAME 0700  HOME: go's caches, built programs
 //	      state/              root 0700  progress, logs: the server's alone
 //
-// What it does not cover: every learner's program still reaches the
-// shared cluster, so a program that uses another learner's topic names
-// reaches their topics; and there is no limit on a learner's CPU or
-// memory beyond the check's time limit.
+// A learner's programs share the account's caps on processes and file
+// size (runner.Account). What it does not cover: every learner's program
+// still reaches the shared cluster, so a program that uses another
+// learner's topic names reaches their topics; and there is no cap on a
+// learner's CPU or memory beyond the check's time limit.
 
 // userPrefix starts every learner's user name, so that an administrator
 // sees whose they are and a learner name can never be a system user's.
