@@ -14,6 +14,7 @@ import (
 	"github.com/streamlab/streamlab/containers"
 	"github.com/streamlab/streamlab/containers/auto"
 	"github.com/streamlab/streamlab/containers/external"
+	"github.com/streamlab/streamlab/internal/course"
 	"github.com/streamlab/streamlab/internal/result"
 	"github.com/streamlab/streamlab/tui"
 	"github.com/streamlab/streamlab/tui/common"
@@ -153,5 +154,29 @@ func TestKeptUpClusterIsShown(t *testing.T) {
 	}
 	if strings.Contains(kafka, "not started") || !strings.Contains(kafka, "kept up") || !strings.Contains(kafka, "reused") {
 		t.Fatalf("home should say the kept-up cluster will be reused: %q\n%s", kafka, screen(m))
+	}
+}
+
+// A workshop's server that runs no Pulsar cluster: home says Pulsar
+// exercises cannot be checked there, not that the first check starts one.
+func TestWorkshopWithoutPulsarIsShown(t *testing.T) {
+	noPulsar := func(name string, k containers.Kind, o auto.Options) (auto.Choice, error) {
+		if k == containers.Pulsar {
+			return auto.Choice{}, fmt.Errorf("no pulsar in this workshop: %w", course.ErrNoCluster)
+		}
+		return keptUp(name, k, o)
+	}
+	m, _ := newModel(t, tuitest.Options{Provider: "external", Choose: noPulsar})
+	for _, msg := range tuitest.Msgs(m.Init(), time.Second) {
+		tuitest.Drive(t, m, msg, func(tea.Msg) bool { return true }, time.Second)
+	}
+	var pulsar string
+	for _, l := range lines(m) {
+		if strings.HasPrefix(strings.TrimSpace(l), "pulsar ") {
+			pulsar = l
+		}
+	}
+	if strings.Contains(pulsar, "first check") || !strings.Contains(pulsar, "this workshop runs no Pulsar cluster") {
+		t.Fatalf("home should say the workshop has no Pulsar cluster: %q\n%s", pulsar, screen(m))
 	}
 }

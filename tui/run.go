@@ -338,9 +338,15 @@ func (m *Model) choose() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// chosen notes a kind's provider for a cluster not started yet.
+// chosen notes a kind's provider for a cluster not started yet, or that
+// there is none to start.
 func (m *Model) chosen(msg common.ClusterChoiceMsg) {
 	s := m.c.Clusters.Get(msg.Kind)
+	if s.State == common.ClusterIdle && errors.Is(msg.Err, course.ErrNoCluster) {
+		s.NoCluster = true
+		m.c.Clusters.Set(s)
+		return
+	}
 	if s.State != common.ClusterIdle || msg.Err != nil || msg.Choice.Provider == nil {
 		return
 	}

@@ -14,6 +14,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// ErrNoCluster is wrapped by an Options.Choose that has no cluster of a
+// kind to give at all, as a workshop's server that runs none: no check
+// of that kind can run in the session, so the UI says so rather than
+// promise that the first check starts one.
+var ErrNoCluster = errors.New("no cluster of this kind here")
+
 // Run is a graded run whose topics and groups stay on the cluster until
 // the next run of the same exercise, or the end of the session.
 type Run struct {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/streamlab/streamlab/internal/gradebook"
 	"github.com/streamlab/streamlab/internal/result"
@@ -279,7 +280,7 @@ func TestWrittenResultsParse(t *testing.T) {
 
 func TestGradebookCSVRoundTripsAndDefusesFormulas(t *testing.T) {
 	r := results(t)["fail"]
-	names := []string{"ada", `=HYPERLINK("http://x","y")`, "+1", "-2", "@SUM(A1)", "\tTab", "comma, \"quoted\"", "new\nline", "ünï", "a=b"}
+	names := []string{"ada", `=HYPERLINK("http://x","y")`, "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "comma, \"quoted\"", "new\nline", "ünï", "a=b"}
 	var entries []gradebook.Entry
 	for _, n := range names {
 		entries = append(entries, gradebook.Entry{Submission: gradebook.Submission{Name: n}, Result: r, Elapsed: 1500 * time.Millisecond})
@@ -287,6 +288,11 @@ func TestGradebookCSVRoundTripsAndDefusesFormulas(t *testing.T) {
 	var b bytes.Buffer
 	if err := gradebook.WriteGradebook(&b, entries); err != nil {
 		t.Fatal(err)
+	}
+	// UTF-8 without a byte-order mark: the header's first cell must read
+	// "submission" to the scripts and CSV readers that look for it.
+	if raw := b.Bytes(); !utf8.Valid(raw) || bytes.HasPrefix(raw, []byte("\uFEFF")) {
+		t.Errorf("gradebook.csv is not UTF-8 without a byte-order mark: %q", raw[:min(len(raw), 16)])
 	}
 	rows, err := csv.NewReader(&b).ReadAll()
 	if err != nil {
@@ -298,7 +304,7 @@ func TestGradebookCSVRoundTripsAndDefusesFormulas(t *testing.T) {
 	for i, n := range names {
 		row := rows[i+1]
 		want := n
-		if strings.ContainsAny(n[:1], "=+-@\t") {
+		if strings.ContainsAny(n[:1], "=+-@\t\r") {
 			want = "'" + n
 		}
 		if row[0] != want {

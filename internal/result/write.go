@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -164,21 +165,30 @@ type junitSuites struct {
 }
 
 type junitRun struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-	Out      string      `xml:"system-out,omitempty"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     junitSeconds `xml:"time,attr"`
+	Cases    []junitCase  `xml:"testcase"`
+	Out      string       `xml:"system-out,omitempty"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	Time      float64       `xml:"time,attr"`
+	Time      junitSeconds  `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+}
+
+// junitSeconds is a time attribute: seconds as a plain decimal to the
+// millisecond, as JUnit readers want it. A bare float64 would come out as
+// "3e-06" for a check that took microseconds, which is not a decimal.
+type junitSeconds float64
+
+func (s junitSeconds) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
+	return xml.Attr{Name: name, Value: strconv.FormatFloat(max(float64(s), 0), 'f', 3, 64)}, nil
 }
 
 type junitProblem struct {
@@ -189,7 +199,7 @@ type junitProblem struct {
 func writeJUnit(w io.Writer, r Result) error {
 	run := junitRun{Name: r.Exercise, Out: r.Output}
 	for _, t := range r.Tests {
-		c := junitCase{Name: t.Name, Classname: r.Exercise, Time: t.Duration.Seconds()}
+		c := junitCase{Name: t.Name, Classname: r.Exercise, Time: junitSeconds(t.Duration.Seconds())}
 		run.Time += c.Time
 		switch t.Status {
 		case Fail:

@@ -502,6 +502,13 @@ func (s *Server) open(name string, acct *runner.Account, log *slog.Logger) (*cou
 	return cs, nil
 }
 
+// noCluster is choose's answer for a kind the server runs no cluster of:
+// its text for the learner, and course.ErrNoCluster for the UI.
+type noCluster string
+
+func (e noCluster) Error() string      { return string(e) }
+func (noCluster) Is(target error) bool { return target == course.ErrNoCluster }
+
 // choose hands every learner's session the server's clusters: a check
 // never starts one of its own.
 func (s *Server) choose(_ string, k containers.Kind, _ auto.Options) (auto.Choice, error) {
@@ -511,7 +518,7 @@ func (s *Server) choose(_ string, k containers.Kind, _ auto.Options) (auto.Choic
 		for kind := range s.opts.Clusters {
 			have = append(have, kind)
 		}
-		return auto.Choice{}, fmt.Errorf("this workshop's server runs no %s cluster (only %s): ask your instructor", k, containers.JoinKinds(have, " and "))
+		return auto.Choice{}, noCluster(fmt.Sprintf("this workshop's server runs no %s cluster (only %s): ask your instructor", k, containers.JoinKinds(have, " and ")))
 	}
 	// "(kept up)": the UI then says the cluster is reused, not started.
 	name := strings.TrimSuffix(c.Provider, " (kept up)") + " (kept up)"

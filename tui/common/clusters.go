@@ -41,6 +41,9 @@ type ClusterStatus struct {
 	Took    time.Duration // start-up time, once ready or failed
 	Events  []containers.Event
 	Err     error
+	// NoCluster marks a kind the session has no cluster of at all (a
+	// workshop's server that runs none): its checks cannot run.
+	NoCluster bool
 }
 
 // Elapsed is how long the start has taken, so far or in all.

@@ -295,6 +295,12 @@ func ClusterLine(c common.Common, s common.ClusterStatus) string {
 	if s.KeptUp {
 		return name + st.Pass.Render("○ kept up") + st.Muted.Render(" (streamlab cluster up) · reused by your first check")
 	}
+	if s.NoCluster {
+		// The session's chooser has none to give: a workshop's server runs
+		// no cluster of this kind, and a check cannot start one.
+		kind := strings.ToUpper(string(s.Kind[:1])) + string(s.Kind[1:])
+		return name + st.Muted.Render(fmt.Sprintf("○ this workshop runs no %s cluster: %s checks cannot run here", kind, kind))
+	}
 	if s.Kind == containers.Pulsar && c.Session.ProviderName() == "embedded" {
 		// Known without asking anything: the in-process cluster is Kafka only.
 		return name + st.Muted.Render("○ not available with --cluster embedded · use --cluster local or docker")

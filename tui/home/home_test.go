@@ -92,3 +92,13 @@ func TestSmallSizes(t *testing.T) {
 		}
 	}
 }
+
+// A workshop's server that runs no Pulsar cluster: the Pulsar line says
+// so instead of promising a start with the first check.
+func TestViewWorkshopWithoutPulsar(t *testing.T) {
+	env := tuitest.NewEnv(t, tuitest.Options{Provider: "external"})
+	c := tuitest.Common(env.Session, 78, 21)
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Kafka, Provider: "local (kept up)", KeptUp: true})
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Pulsar, NoCluster: true})
+	golden.RequireEqual(t, tuitest.ASCII(home.New(c).View()))
+}
