@@ -374,13 +374,14 @@ func (g *run) runAndCheck(ctx context.Context) {
 	g.emit(Event{Stage: StageChecking})
 	t := time.Now()
 	for i, c := range ex.Checks {
+		began := time.Now() // each check's own time, not the sum so far
 		var o checks.Outcome
 		if w := watched[i]; w != nil {
 			o = w.outcome()
 		} else {
 			o = converge(ctx, c, g.env)
 		}
-		test := result.Test{Name: c.Name, Status: result.Status(o.Status), Message: o.Message, MaxScore: c.Points, Duration: time.Since(t)}
+		test := result.Test{Name: c.Name, Status: result.Status(o.Status), Message: o.Message, MaxScore: c.Points, Duration: time.Since(began)}
 		if o.Status == checks.Pass {
 			test.Score = c.Points
 		}
