@@ -345,3 +345,18 @@ func TestKeptUpCluster(t *testing.T) {
 		t.Errorf("only Pulsar is not started:\n%s", v)
 	}
 }
+
+// A workshop's server that runs no Pulsar: the screen says so, rather
+// than offer to start one.
+func TestNoClusterOfAKind(t *testing.T) {
+	m, c := newCluster(t)
+	c.Clusters.Set(common.ClusterStatus{Kind: containers.Pulsar, NoCluster: true})
+	tuitest.Msgs(m.Show(""), 100*time.Millisecond)
+	v := plain(m)
+	if !strings.Contains(v, "pulsar ○ none here") || !strings.Contains(v, "this workshop runs no pulsar cluster") {
+		t.Errorf("the missing Pulsar is not shown:\n%s", v)
+	}
+	if strings.Contains(v, "starts with the first check of a pulsar") {
+		t.Errorf("the screen promises a Pulsar that cannot start:\n%s", v)
+	}
+}

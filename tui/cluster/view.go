@@ -37,6 +37,11 @@ func (m *Model) clustersView() string {
 				b.WriteString(st.Muted.Render(wrapIndent(s.Why, w, 9)) + "\n")
 				continue
 			}
+			if s.NoCluster {
+				b.WriteString(head + st.Muted.Render("○ none here") + "\n")
+				b.WriteString(st.Muted.Render(wrapIndent("this workshop runs no "+string(k)+" cluster, and a check cannot start one: "+string(k)+" exercises cannot be checked here", w, 9)) + "\n")
+				continue
+			}
 			why := "starts with the first check of a " + string(k) + " exercise"
 			if k == m.kind() {
 				why += ", or now with s"
