@@ -48,6 +48,10 @@ type CheckRequest struct {
 	// Queued hears the check's place in line while the session's Gate
 	// holds it back (1: next), and 0 once it may run.
 	Queued func(place int)
+	// Guard keeps the program to its own topics, groups and namespaces
+	// (grader.Request.Guard): a class's submissions graded at once on
+	// one cluster must not decide each other's verdicts.
+	Guard bool
 }
 
 // SpecFile is an exercise's spec as built into the binary: what a class
@@ -122,6 +126,7 @@ func (s *Session) Check(ctx context.Context, req CheckRequest) (result.Result, e
 	res := grader.Run(ctx, grader.Request{
 		Exercise: ex, Dir: dir, Run: req.Run, Cluster: cl, Others: others, Provider: choice.Provider.Name(),
 		Seed: req.Seed, Keep: req.Leave || keepRuns, Prefix: prefix, ProgramCache: s.programCache(req.ProgramCache), As: s.as(req),
+		Guard: req.Guard || s.opts.Guard,
 		Events: func(e grader.Event) {
 			if e.Vars != nil && keepRuns && !req.Leave {
 				s.keep(&Run{Exercise: ex, Cluster: cl, Others: others, Values: e.Vars, Started: time.Now()})

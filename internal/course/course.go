@@ -65,6 +65,10 @@ type Options struct {
 	// session writes into the workspace with its permissions, and builds
 	// and runs the learner's programs as it, in its home's cache.
 	As *runner.Account
+	// Guard keeps every check's program to its own topics, groups and
+	// namespaces (grader.Request.Guard): `streamlab serve` runs many
+	// learners' programs on one cluster.
+	Guard bool
 }
 
 // Checked is the outcome of one check of the session's learner's own

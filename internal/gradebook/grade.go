@@ -199,6 +199,7 @@ func gradeOne(ctx context.Context, opts Options, s Submission) result.Result {
 	}
 	req := course.CheckRequest{
 		Exercise: ex, Dir: s.Dir, Run: s.Run, Learner: learner, GradeOnly: true, ProgramCache: opts.ProgramCache,
+		Guard: true, // the class shares one cluster: no submission may touch another's names
 	}
 	if opts.Events != nil {
 		req.Events = func(e grader.Event) { opts.Events(s, e) }

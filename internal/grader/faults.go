@@ -63,6 +63,12 @@ type fleet struct {
 	proxies []*proxy.Proxy
 	seen    []seen
 	first   map[string]map[int32]int64 // topic → partition → first fetch offset
+
+	// A guarded run (guard.go): the proxy before Pulsar's admin API, and
+	// the requests the guards refused.
+	admin    *proxy.Admin
+	refusals int
+	denials  []string
 }
 
 // firing is a fault whose trigger held, and what became of it.
@@ -97,11 +103,17 @@ func (g *run) runFleet(ctx context.Context, shell string, stop context.CancelCau
 	if err := f.keepAcknowledged(ctx); err != nil {
 		return f.refused(err)
 	}
-	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || (wantsProxy(ex.Faults) && ex.Uses(containers.Kafka)) {
+	if must := needsProxy(ex.Faults) || watchesRequests(ex.Checks); must || ((wantsProxy(ex.Faults) || g.req.Guard) && ex.Uses(containers.Kafka)) {
 		if err := f.startProxies(must); err != nil {
 			return f.refused(err)
 		}
 		defer f.closeProxies()
+	}
+	if g.req.Guard && ex.Uses(containers.Pulsar) {
+		if err := f.startAdmin(); err != nil {
+			return f.refused(err)
+		}
+		defer f.admin.Close()
 	}
 
 	stopLoads, err := g.startLoads(ctx, stop) // load.go
@@ -442,6 +454,9 @@ func (f *fleet) tests(limit time.Duration) (prog result.Test, faults []result.Te
 		parts = append(parts, msg)
 	}
 	prog.Message = strings.Join(parts, "; ")
+	if note := f.refusalNote(); note != "" {
+		prog.Message += ". " + note
+	}
 	prog.Output = f.output()
 
 	for i, fault := range f.g.req.Exercise.Faults {

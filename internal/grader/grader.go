@@ -49,6 +49,12 @@ type Request struct {
 	// streamlab's own (`serve --users`: each learner's programs run as
 	// the learner). ProgramCache must then be a folder the user may write.
 	As *runner.Account
+
+	// Guard keeps the program to its own names (guard.go): on a cluster
+	// shared with other programs at once (a class graded together, a
+	// workshop), one that deletes or writes to another's topics or
+	// groups would otherwise decide that other's verdict.
+	Guard bool
 }
 
 // Stage of a run, reported as it happens.

@@ -86,7 +86,7 @@ func (f *fleet) startProxies(must bool) error {
 	f.first = map[string]map[int32]int64{}
 	for i := range f.proxies {
 		f.seen[i] = seen{produced: map[string]int64{}, committed: map[string]map[int32]int64{}, members: map[string]string{}, fetched: map[string]map[int32]bool{}}
-		p, err := proxy.Start(ep.KafkaBootstrap, f.hook(i))
+		p, err := proxy.StartGuarded(ep.KafkaBootstrap, f.hook(i), f.guard())
 		if err != nil {
 			f.closeProxies()
 			return err
@@ -105,15 +105,19 @@ func (f *fleet) closeProxies() {
 	}
 }
 
-// instanceEnv points instance i at its proxy, when it has one.
+// instanceEnv points instance i at its proxy, when it has one, and at
+// the admin proxy, when the run has one.
 func (f *fleet) instanceEnv(env []string, i int) []string {
-	if f.proxies == nil {
+	if f.proxies == nil && f.admin == nil {
 		return env
 	}
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
-		if strings.HasPrefix(kv, "KAFKA_BOOTSTRAP_SERVERS=") {
+		switch {
+		case f.proxies != nil && strings.HasPrefix(kv, "KAFKA_BOOTSTRAP_SERVERS="):
 			kv = "KAFKA_BOOTSTRAP_SERVERS=" + f.proxies[i].Addr()
+		case f.admin != nil && strings.HasPrefix(kv, "PULSAR_ADMIN_URL="):
+			kv = "PULSAR_ADMIN_URL=" + f.admin.URL()
 		}
 		out = append(out, kv)
 	}
@@ -124,6 +128,10 @@ func (f *fleet) instanceEnv(env []string, i int) []string {
 // fires the faults whose moment it is.
 func (f *fleet) hook(i int) proxy.Hook {
 	return func(r proxy.Request) proxy.Verdict {
+		if r.Kind == proxy.Refused {
+			f.refuse(r)
+			return proxy.Deliver
+		}
 		f.mu.Lock()
 		s := &f.seen[i]
 		if r.Kind == proxy.Fetch {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -36,6 +37,57 @@ type inflight struct {
 	key     int16
 	version int16
 	req     kmsg.Request // decoded when the proxy needs what it asked
+	// refusal is what a guard refused of the request: the proxy adds it
+	// to the broker's answer to the rest.
+	refusal *refusal
+}
+
+// order keeps a connection's answers in the order of its requests when
+// the proxy answers some itself: it counts the broker's answers the
+// program is still owed, so that the proxy's own answer goes after them.
+type order struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	owed int
+	over bool
+}
+
+func newOrder() *order {
+	o := &order{}
+	o.cond = sync.NewCond(&o.mu)
+	return o
+}
+
+func (o *order) add() {
+	o.mu.Lock()
+	o.owed++
+	o.mu.Unlock()
+}
+
+func (o *order) done() {
+	o.mu.Lock()
+	o.owed--
+	o.cond.Broadcast()
+	o.mu.Unlock()
+}
+
+// end wakes a wait for good: the connection is over.
+func (o *order) end() {
+	o.mu.Lock()
+	o.over = true
+	o.cond.Broadcast()
+	o.mu.Unlock()
+}
+
+// wait returns once every answer owed has been passed on; false when the
+// connection ended first.
+func (o *order) wait() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.owed > 0 && !o.over {
+		o.cond.Wait()
+	}
+	return !o.over
 }
 
 // serve carries one program connection to the broker target stands for.
@@ -54,13 +106,15 @@ func (p *Proxy) serve(client net.Conn, target string) {
 	defer broker.Close()
 
 	pending := make(chan inflight, 256)
+	owed := newOrder()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer close(pending)
-		p.requests(client, broker, pending)
+		p.requests(client, broker, pending, owed)
 	}()
-	p.answers(broker, client, pending)
+	p.answers(broker, client, pending, owed)
+	owed.end()
 	// Either side ending ends both.
 	client.Close()
 	broker.Close()
@@ -69,7 +123,7 @@ func (p *Proxy) serve(client net.Conn, target string) {
 
 // requests forwards the program's requests, noting each one whose answer
 // the proxy will read.
-func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
+func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight, owed *order) {
 	r := bufio.NewReaderSize(client, 64<<10)
 	for {
 		frame, err := readFrame(r)
@@ -82,12 +136,27 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 		}
 		in := inflight{corr: h.corr, key: h.key, version: h.version}
 		answered := true
+		if p.guard != nil && !reads[h.key] {
+			var answer []byte
+			var ok bool
+			if frame, answer, ok = p.guarded(&in, frame, body); !ok {
+				return // a request the guard cannot read, or answer: the connection closes
+			}
+			if answer != nil || frame == nil {
+				if answer != nil && (!owed.wait() || writeFrame(client, answer) != nil) {
+					return
+				}
+				continue
+			}
+		}
 		switch h.key {
 		case keyProduce, keyOffsetCommit, keyTxnOffsetCommit, keyFetch, keyEndTxn, keyJoinGroup:
-			req := kmsg.RequestForKey(h.key)
-			req.SetVersion(h.version)
-			if req.ReadFrom(body) == nil {
-				in.req = req
+			if in.req == nil {
+				req := kmsg.RequestForKey(h.key)
+				req.SetVersion(h.version)
+				if req.ReadFrom(body) == nil {
+					in.req = req
+				}
 			}
 			if pr, ok := in.req.(*kmsg.ProduceRequest); ok && pr.Acks == 0 {
 				answered = false // acks=0: the broker sends nothing back
@@ -101,6 +170,7 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 			}
 		}
 		if answered {
+			owed.add()
 			pending <- in
 		}
 		if err := writeFrame(broker, frame); err != nil {
@@ -109,9 +179,46 @@ func (p *Proxy) requests(client, broker net.Conn, pending chan<- inflight) {
 	}
 }
 
+// guarded screens one request against the guard. It returns the frame to
+// send the broker (nil: none), or the proxy's own answer to send the
+// program instead; false when the request can be neither read nor
+// answered, which closes the connection.
+func (p *Proxy) guarded(in *inflight, frame, body []byte) ([]byte, []byte, bool) {
+	req := kmsg.RequestForKey(in.key)
+	if req == nil {
+		return nil, nil, false
+	}
+	req.SetVersion(in.version)
+	if req.ReadFrom(body) != nil {
+		return nil, nil, false
+	}
+	in.req = req
+	ref := p.screen(req)
+	if ref == nil {
+		return frame, nil, true
+	}
+	if len(ref.denied) > 0 {
+		p.hook(Request{Kind: Refused, Denied: ref.denied, Action: kmsg.NameForKey(in.key)})
+	}
+	if !ref.whole {
+		in.refusal = ref
+		header := frame[:len(frame)-len(body)]
+		return req.AppendTo(append([]byte(nil), header...)), nil, true
+	}
+	if pr, ok := req.(*kmsg.ProduceRequest); ok && pr.Acks == 0 {
+		return nil, nil, true // nothing to answer
+	}
+	resp := req.ResponseKind()
+	ref.fill(resp)
+	if ref.unanswerable {
+		return nil, nil, false
+	}
+	return nil, answerFrame(in.corr, resp), true
+}
+
 // answers forwards the broker's answers, rewriting addresses and asking
 // the hook about produce and commit answers.
-func (p *Proxy) answers(broker, client net.Conn, pending <-chan inflight) {
+func (p *Proxy) answers(broker, client net.Conn, pending <-chan inflight, owed *order) {
 	r := bufio.NewReaderSize(broker, 64<<10)
 	for {
 		frame, err := readFrame(r)
@@ -132,6 +239,7 @@ func (p *Proxy) answers(broker, client net.Conn, pending <-chan inflight) {
 		if err := writeFrame(client, out); err != nil {
 			return
 		}
+		owed.done()
 	}
 }
 
@@ -152,7 +260,7 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 	}
 	header, body := frame[:headerLen], frame[headerLen:]
 
-	rewrite := false
+	rewrite := in.refusal != nil
 	switch in.key {
 	case keyMetadata, keyFindCoordinator, keyDescribeCluster, keyAPIVersions:
 		rewrite = true
@@ -161,10 +269,15 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 			return frame, Deliver
 		}
 	default:
-		return frame, Deliver
+		if !rewrite {
+			return frame, Deliver
+		}
 	}
 	if err := resp.ReadFrom(body); err != nil {
 		return frame, Deliver
+	}
+	if in.refusal != nil {
+		in.refusal.fill(resp)
 	}
 	verdict := Deliver
 	switch r := resp.(type) {
@@ -194,7 +307,7 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 			b.Host, b.Port = p.stand(b.Host, b.Port)
 		}
 	case *kmsg.ApiVersionsResponse:
-		capVersions(r)
+		capVersions(r, p.guard != nil)
 	case *kmsg.ProduceResponse:
 		for i := range r.Brokers {
 			b := &r.Brokers[i]
@@ -225,14 +338,22 @@ func (p *Proxy) answer(in inflight, frame []byte) ([]byte, Verdict) {
 // capVersions keeps the versions the broker offers to those the proxy
 // can read, so that every answer it must rewrite is one it understands.
 // A client picks the highest version both sides support, so it simply
-// speaks a little older protocol through the proxy.
-func capVersions(r *kmsg.ApiVersionsResponse) {
-	for i := range r.ApiKeys {
-		k := &r.ApiKeys[i]
-		if req := kmsg.RequestForKey(k.ApiKey); req != nil && k.MaxVersion > req.MaxVersion() {
+// speaks a little older protocol through the proxy. A guarded proxy also
+// hides the requests it cannot read at all: it could not tell what they
+// change.
+func capVersions(r *kmsg.ApiVersionsResponse, guarded bool) {
+	keys := r.ApiKeys[:0]
+	for _, k := range r.ApiKeys {
+		req := kmsg.RequestForKey(k.ApiKey)
+		if req == nil && guarded {
+			continue
+		}
+		if req != nil && k.MaxVersion > req.MaxVersion() {
 			k.MaxVersion = req.MaxVersion()
 		}
+		keys = append(keys, k)
 	}
+	r.ApiKeys = keys
 }
 
 type header struct {

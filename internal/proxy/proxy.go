@@ -15,7 +15,10 @@
 //
 // The proxy forwards every request unchanged. It reads the few it needs
 // (produce, offset commits, fetch) and decodes the answers to those, and
-// re-encodes only the answers that carry broker addresses.
+// re-encodes only the answers that carry broker addresses. A guarded
+// proxy (guard.go) also reads every request that changes something, and
+// answers itself those that would change what is not its program's;
+// Admin does the same for a Pulsar cluster's admin API.
 package proxy
 
 import (
@@ -48,6 +51,10 @@ const (
 	// drops it and closes the connection, as a program that crashed
 	// just then would leave it. Its answer is reported as a Commit.
 	CommitSent
+	// Refused is a request a guard answered itself (guard.go), reported
+	// as it is refused: Denied is what it would have changed, Action the
+	// request (a Kafka API's name, or an HTTP method and path).
+	Refused
 )
 
 // Request is one of the program's requests, with what the broker accepted
@@ -70,6 +77,9 @@ type Request struct {
 	// NoAcks is a produce request that asked for no answer (acks=0),
 	// reported as it is sent: nothing says what the broker made of it.
 	NoAcks bool
+	// Denied and Action describe a Refused request.
+	Denied []Resource
+	Action string
 }
 
 // Verdict is what the proxy does with the broker's answer.
@@ -84,8 +94,8 @@ const (
 )
 
 // Hook is told of every Produce, Commit, EndTxn and Join once the broker has answered,
-// before the program sees the answer, and of every Fetch and CommitSent
-// as it is sent (a Fetch's verdict is ignored). It runs on the connection's goroutine: while
+// before the program sees the answer, and of every Fetch, CommitSent and
+// Refused as it is sent (the verdict on a Fetch or Refused is ignored). It runs on the connection's goroutine: while
 // it runs, that connection's answers wait.
 type Hook func(Request) Verdict
 
@@ -95,6 +105,7 @@ type Hook func(Request) Verdict
 type Proxy struct {
 	upstream []string
 	hook     Hook
+	guard    Guard // nil: every request passes
 
 	mu        sync.Mutex
 	closed    bool
@@ -113,13 +124,19 @@ type listener struct {
 // Start listens on the loopback interface for a program that would
 // connect to the cluster at upstream (host:port bootstrap addresses).
 func Start(upstream []string, hook Hook) (*Proxy, error) {
+	return StartGuarded(upstream, hook, nil)
+}
+
+// StartGuarded is Start with a guard: requests that would change what the
+// guard does not call the program's own are refused (guard.go).
+func StartGuarded(upstream []string, hook Hook, guard Guard) (*Proxy, error) {
 	if len(upstream) == 0 {
 		return nil, errors.New("proxy: no bootstrap address to stand in for")
 	}
 	if hook == nil {
 		hook = func(Request) Verdict { return Deliver }
 	}
-	p := &Proxy{upstream: upstream, hook: hook, brokers: map[string]*listener{},
+	p := &Proxy{upstream: upstream, hook: hook, guard: guard, brokers: map[string]*listener{},
 		conns: map[net.Conn]struct{}{}, topics: map[[16]byte]string{}}
 	l, err := p.listen("")
 	if err != nil {

@@ -484,6 +484,8 @@ func (s *Server) open(name string, acct *runner.Account, log *slog.Logger) (*cou
 		Config:   config.Config{Cluster: "external", Learner: name, Workspace: p.Workspace},
 		StateDir: p.State, KeepRuns: true, Gate: s.queue, Logger: log,
 		Choose: s.choose, As: acct,
+		// Everyone's checks share the server's clusters.
+		Guard: true,
 	}
 	if s.opts.Session != nil {
 		s.opts.Session(name, &o)
