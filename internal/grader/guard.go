@@ -22,7 +22,10 @@ import (
 // TOPIC-DLQ, a partition of a partitioned topic), and every name in the
 // space names.go gives this learner's runs of this exercise. On Pulsar,
 // a topic is also its program's in one of the program's namespaces, or
-// in the shared public/default when its own name is in that space.
+// in the shared public/default when its own name is in that space. A
+// transactional id is the one name a program chooses itself (exercises
+// only suggest one): any is its own but one made from another run's
+// names, so a correct program passes in a class as it does alone.
 func (g *run) owns(r proxy.Resource) bool {
 	space := ExercisePrefix(g.req.Prefix, g.req.Exercise.Slug)
 	if g.handed(r.Name) {
@@ -41,13 +44,21 @@ func (g *run) owns(r proxy.Resource) bool {
 		ns := parts[0] + "/" + parts[1]
 		return g.owns(proxy.Resource{Type: proxy.Namespace, Name: ns}) ||
 			ns == pulsarDefaultNamespace && strings.HasPrefix(parts[2], space)
-	case proxy.Group, proxy.TransactionalID:
+	case proxy.Group:
 		return strings.HasPrefix(r.Name, space)
+	case proxy.TransactionalID:
+		return strings.HasPrefix(r.Name, space) || !runName(r.Name)
 	case proxy.Namespace:
 		tenant, ns, _ := strings.Cut(r.Name, "/")
 		return tenant == pulsarTenant && strings.HasPrefix(ns, space)
 	}
 	return false // tenants and the cluster are nobody's
+}
+
+// runName reports whether name is, or is made from, a name some run gave
+// its program: every name ResourceName makes has its "sl" part.
+func runName(name string) bool {
+	return strings.HasPrefix(name, "sl-") || strings.Contains(name, "-sl-")
 }
 
 // handed reports whether name is, or starts with, a name the run gave
