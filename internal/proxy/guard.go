@@ -154,17 +154,11 @@ func (s *screener) screen(req kmsg.Request) *refusal {
 	case *kmsg.ProduceRequest:
 		return s.produce(r)
 	case *kmsg.CreateTopicsRequest:
-		var kept []kmsg.CreateTopicsRequestTopic
-		var out []kmsg.CreateTopicsResponseTopic
-		for _, t := range r.Topics {
-			if s.mine(Topic, t.Topic) {
-				kept = append(kept, t)
-				continue
-			}
+		kept, out := sortOut(r.Topics, func(t kmsg.CreateTopicsRequestTopic) bool { return s.mine(Topic, t.Topic) }, func(t kmsg.CreateTopicsRequestTopic) kmsg.CreateTopicsResponseTopic {
 			rt := kmsg.NewCreateTopicsResponseTopic()
 			rt.Topic, rt.ErrorCode, rt.ErrorMessage = t.Topic, errTopic, message(Resource{Topic, t.Topic})
-			out = append(out, rt)
-		}
+			return rt
+		})
 		return split(len(out), len(kept), func() { r.Topics = kept }, func(resp kmsg.Response) {
 			a := resp.(*kmsg.CreateTopicsResponse)
 			a.Topics = append(a.Topics, out...)
@@ -172,13 +166,7 @@ func (s *screener) screen(req kmsg.Request) *refusal {
 	case *kmsg.DeleteTopicsRequest:
 		return s.deleteTopics(r)
 	case *kmsg.DeleteRecordsRequest:
-		var kept []kmsg.DeleteRecordsRequestTopic
-		var out []kmsg.DeleteRecordsResponseTopic
-		for _, t := range r.Topics {
-			if s.mine(Topic, t.Topic) {
-				kept = append(kept, t)
-				continue
-			}
+		kept, out := sortOut(r.Topics, func(t kmsg.DeleteRecordsRequestTopic) bool { return s.mine(Topic, t.Topic) }, func(t kmsg.DeleteRecordsRequestTopic) kmsg.DeleteRecordsResponseTopic {
 			rt := kmsg.NewDeleteRecordsResponseTopic()
 			rt.Topic = t.Topic
 			for _, part := range t.Partitions {
@@ -186,24 +174,18 @@ func (s *screener) screen(req kmsg.Request) *refusal {
 				rp.Partition, rp.LowWatermark, rp.ErrorCode = part.Partition, -1, errTopic
 				rt.Partitions = append(rt.Partitions, rp)
 			}
-			out = append(out, rt)
-		}
+			return rt
+		})
 		return split(len(out), len(kept), func() { r.Topics = kept }, func(resp kmsg.Response) {
 			a := resp.(*kmsg.DeleteRecordsResponse)
 			a.Topics = append(a.Topics, out...)
 		})
 	case *kmsg.CreatePartitionsRequest:
-		var kept []kmsg.CreatePartitionsRequestTopic
-		var out []kmsg.CreatePartitionsResponseTopic
-		for _, t := range r.Topics {
-			if s.mine(Topic, t.Topic) {
-				kept = append(kept, t)
-				continue
-			}
+		kept, out := sortOut(r.Topics, func(t kmsg.CreatePartitionsRequestTopic) bool { return s.mine(Topic, t.Topic) }, func(t kmsg.CreatePartitionsRequestTopic) kmsg.CreatePartitionsResponseTopic {
 			rt := kmsg.NewCreatePartitionsResponseTopic()
 			rt.Topic, rt.ErrorCode, rt.ErrorMessage = t.Topic, errTopic, message(Resource{Topic, t.Topic})
-			out = append(out, rt)
-		}
+			return rt
+		})
 		return split(len(out), len(kept), func() { r.Topics = kept }, func(resp kmsg.Response) {
 			a := resp.(*kmsg.CreatePartitionsResponse)
 			a.Topics = append(a.Topics, out...)
@@ -243,17 +225,11 @@ func (s *screener) screen(req kmsg.Request) *refusal {
 			a.Resources = append(a.Resources, out...)
 		})
 	case *kmsg.DeleteGroupsRequest:
-		var kept []string
-		var out []kmsg.DeleteGroupsResponseGroup
-		for _, g := range r.Groups {
-			if s.mine(Group, g) {
-				kept = append(kept, g)
-				continue
-			}
+		kept, out := sortOut(r.Groups, func(g string) bool { return s.mine(Group, g) }, func(g string) kmsg.DeleteGroupsResponseGroup {
 			rg := kmsg.NewDeleteGroupsResponseGroup()
 			rg.Group, rg.ErrorCode, rg.ErrorMessage = g, errGroup, message(Resource{Group, g})
-			out = append(out, rg)
-		}
+			return rg
+		})
 		return split(len(out), len(kept), func() { r.Groups = kept }, func(resp kmsg.Response) {
 			a := resp.(*kmsg.DeleteGroupsResponse)
 			a.Groups = append(a.Groups, out...)
@@ -657,4 +633,18 @@ func answerFrame(corr int32, resp kmsg.Response) []byte {
 		out = append(out, 0) // no tagged fields in the header
 	}
 	return resp.AppendTo(out)
+}
+
+// sortOut keeps the items of a request that are the program's own and
+// makes the refusal of each of the others, in order: the one loop of
+// every request that names several topics or groups.
+func sortOut[T, R any](items []T, own func(T) bool, refuse func(T) R) (kept []T, out []R) {
+	for _, it := range items {
+		if own(it) {
+			kept = append(kept, it)
+			continue
+		}
+		out = append(out, refuse(it))
+	}
+	return kept, out
 }
